@@ -1,0 +1,160 @@
+using System.Linq;
+using DataBlocks.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace DataBlocks.Generators.Parsing;
+
+/// <summary>
+/// What each built-in block accepts from its getter and which runtime block (and codec) the generated code creates.
+/// The only place that knows the block rules; the runtime's blocks must agree (integration tests check that they do).
+/// </summary>
+internal static class BlockCatalog
+{
+    /// <summary>The accepted types of each built-in block, as shown in DB0201/DB0203.</summary>
+    public static string Accepts(string block) => block switch
+    {
+        KnownNames.ImageBlock => "a file path (string)",
+        KnownNames.CategoryBlock => "a label: string, an enum or an integer type",
+        KnownNames.MultiCategoryBlock => "a sequence of labels: IEnumerable<T> of string, an enum or an integer type",
+        KnownNames.RegressionBlock => "a number (float, double, decimal, an integer type) or a sequence of numbers",
+        KnownNames.PointBlock => "a sequence of points: IEnumerable<T> of System.Numerics.Vector2, System.Drawing.PointF, System.Drawing.Point, SkiaSharp.SKPoint, (float, float), (double, double) or (int, int)",
+        KnownNames.CategoricalBlock => "a key: string, an enum, an integer type, Guid, char, bool, or any type implementing IComparable<T>",
+        _ => "its IBlock<TValue> value type",
+    };
+
+    /// <summary>
+    /// Binds a built-in block to a getter's return type: the runtime block expression, the value type of its
+    /// <c>IBlock&lt;TValue&gt;</c>, the element type and the codec type; null when the block does not accept the type.
+    /// </summary>
+    public static Binding? Bind(string block, ITypeSymbol type)
+    {
+        string typeName = Name(type);
+        switch (block)
+        {
+            case KnownNames.ImageBlock:
+                return type.SpecialType == SpecialType.System_String
+                    ? new Binding(BlockKind.Image, $"new {KnownNames.ImageBlockType}()", "string", null, null)
+                    : null;
+            case KnownNames.CategoryBlock:
+                return IsLabel(type)
+                    ? new Binding(BlockKind.Category, $"new {KnownNames.CategoryBlockType}<{typeName}>()", typeName, typeName,
+                        $"{KnownNames.CategoryCodecType}<{typeName}>")
+                    : null;
+            case KnownNames.MultiCategoryBlock:
+            {
+                var element = SequenceElement(type);
+                if (element is null || !IsLabel(element)) return null;
+                string e = Name(element);
+                return new Binding(BlockKind.MultiCategory, $"new {KnownNames.MultiCategoryBlockType}<{e}>()",
+                    $"global::System.Collections.Generic.IEnumerable<{e}>", e, $"{KnownNames.MultiCategoryCodecType}<{e}>");
+            }
+            case KnownNames.RegressionBlock:
+            {
+                if (IsNumber(type))
+                    return new Binding(BlockKind.Regression, $"new {KnownNames.RegressionBlockType}<{typeName}>()", typeName, typeName, null);
+                var element = SequenceElement(type);
+                if (element is null || !IsNumber(element)) return null;
+                string e = Name(element);
+                return new Binding(BlockKind.RegressionVector, $"new {KnownNames.RegressionVectorBlockType}<{e}>()",
+                    $"global::System.Collections.Generic.IEnumerable<{e}>", e, null);
+            }
+            case KnownNames.PointBlock:
+            {
+                var element = SequenceElement(type);
+                if (element is null || !IsPoint(element)) return null;
+                string e = Name(element);
+                return new Binding(BlockKind.Point, $"new {KnownNames.PointBlockType}<{e}>()",
+                    $"global::System.Collections.Generic.IEnumerable<{e}>", e, null);
+            }
+            case KnownNames.CategoricalBlock:
+                return IsKey(type)
+                    ? new Binding(BlockKind.Categorical, $"new {KnownNames.CategoricalBlockType}<{typeName}>()", typeName, typeName,
+                        $"{KnownNames.CategoricalCodecType}<{typeName}>")
+                    : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Binds a user-defined block. One that derives from a built-in block class (say a <c>CategoryBlock&lt;string&gt;</c> with
+    /// a fixed vocabulary) keeps that block's kind, so its vocabulary and predictions are typed too.
+    /// </summary>
+    public static Binding BindCustom(INamedTypeSymbol block, ITypeSymbol valueType)
+    {
+        string expression = $"new {Name(block)}()";
+        string value = Name(valueType.IsReferenceType ? valueType.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : valueType);
+        for (var t = block.BaseType; t is not null; t = t.BaseType)
+        {
+            if (t.TypeArguments.Length != 1) continue;
+            string e = Name(t.TypeArguments[0]);
+            switch (t.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))
+            {
+                case "global::DataBlocks.BlockTypes.CategoryBlock<T>":
+                    return new Binding(BlockKind.Category, expression, value, e, $"{KnownNames.CategoryCodecType}<{e}>");
+                case "global::DataBlocks.BlockTypes.MultiCategoryBlock<T>":
+                    return new Binding(BlockKind.MultiCategory, expression, value, e, $"{KnownNames.MultiCategoryCodecType}<{e}>");
+                case "global::DataBlocks.BlockTypes.CategoricalBlock<T>":
+                    return new Binding(BlockKind.Categorical, expression, value, e, $"{KnownNames.CategoricalCodecType}<{e}>");
+            }
+        }
+        return new Binding(BlockKind.Custom, expression, value, null, null);
+    }
+
+    /// <summary>The fully qualified name with <c>global::</c> and nullable annotations kept.</summary>
+    public static string Name(ITypeSymbol type) => type.ToDisplayString(FullyQualified);
+
+    /// <summary>Fully qualified, <c>global::</c>, with nullable reference annotations.</summary>
+    public static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>The T of the single <c>IEnumerable&lt;T&gt;</c> the type is or implements (string excluded).</summary>
+    public static ITypeSymbol? SequenceElement(ITypeSymbol type)
+    {
+        if (type.SpecialType == SpecialType.System_String) return null;
+        if (type is IArrayTypeSymbol { Rank: 1 } array) return array.ElementType;
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } named)
+            return named.TypeArguments[0];
+        var candidates = type.AllInterfaces
+            .Where(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+            .Select(i => i.TypeArguments[0])
+            .ToArray();
+        return candidates.Length == 1 ? candidates[0] : null;
+    }
+
+    private static bool IsInteger(ITypeSymbol t) => t.SpecialType is SpecialType.System_SByte or SpecialType.System_Byte
+        or SpecialType.System_Int16 or SpecialType.System_UInt16 or SpecialType.System_Int32 or SpecialType.System_UInt32
+        or SpecialType.System_Int64 or SpecialType.System_UInt64;
+
+    private static bool IsLabel(ITypeSymbol t) =>
+        t.SpecialType == SpecialType.System_String || t.TypeKind == TypeKind.Enum || IsInteger(t);
+
+    private static bool IsNumber(ITypeSymbol t) =>
+        IsInteger(t) || t.SpecialType is SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Decimal
+        || t.ToDisplayString() == "System.Half";
+
+    private static bool IsKey(ITypeSymbol t)
+    {
+        if (IsLabel(t) || t.SpecialType is SpecialType.System_Char or SpecialType.System_Boolean) return true;
+        if (t.ToDisplayString() == "System.Guid") return true;
+        if (t.TypeKind is TypeKind.Interface or TypeKind.TypeParameter or TypeKind.Error) return false;
+        return t.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "System.IComparable<T>"
+                                        && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], t));
+    }
+
+    private static bool IsPoint(ITypeSymbol t)
+    {
+        string name = t.ToDisplayString();
+        if (name is "System.Numerics.Vector2" or "System.Drawing.PointF" or "System.Drawing.Point" or "SkiaSharp.SKPoint") return true;
+        if (t is INamedTypeSymbol { IsTupleType: true } tuple && tuple.TupleElements.Length == 2)
+        {
+            var a = tuple.TupleElements[0].Type.SpecialType;
+            var b = tuple.TupleElements[1].Type.SpecialType;
+            return a == b && a is SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Int32;
+        }
+        return false;
+    }
+
+    /// <summary>A block bound to a type.</summary>
+    public sealed record Binding(BlockKind Kind, string BlockExpression, string ValueType, string? ElementType, string? CodecType);
+}

@@ -1,0 +1,665 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using DataBlocks.Generators.Diagnostics;
+using DataBlocks.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DataBlocks.Generators.Parsing;
+
+/// <summary>
+/// Reads a [Block] class into a <see cref="DataBlockSpec"/> and the diagnostics found on the way. The only code that
+/// touches symbols and syntax. Never throws on user mistakes: every problem becomes a diagnostic.
+/// </summary>
+internal static class DataBlockParser
+{
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+    {
+        var parser = new Parser(context, ct);
+        var spec = parser.Run();
+        return new ParseResult(parser.HasErrors ? null : spec, parser.Diagnostics.ToEquatableArray());
+    }
+
+    private sealed class Parser
+    {
+        private readonly GeneratorAttributeSyntaxContext _context;
+        private readonly CancellationToken _ct;
+        private readonly INamedTypeSymbol _class;
+        private readonly ClassDeclarationSyntax _syntax;
+        private readonly Compilation _compilation;
+        private readonly List<Diagnostic> _diagnostics = new();
+
+        public Parser(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        {
+            _context = context;
+            _ct = ct;
+            _class = (INamedTypeSymbol)context.TargetSymbol;
+            _syntax = (ClassDeclarationSyntax)context.TargetNode;
+            _compilation = context.SemanticModel.Compilation;
+        }
+
+        public List<Diagnostic> Diagnostics => _diagnostics;
+
+        /// <summary>An error was reported, or the compiler already reports one we must not pile onto.</summary>
+        public bool HasErrors => _compilerError || _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+
+        private bool _compilerError;
+
+        private string ClassName => _class.Name;
+
+        public DataBlockSpec? Run()
+        {
+            var version = ((CSharpParseOptions)_syntax.SyntaxTree.Options).LanguageVersion;
+            if (version < LanguageVersion.CSharp9)
+            {
+                Report(DiagnosticDescriptors.LanguageVersionTooOld, _syntax.Identifier.GetLocation(), ClassName, version.ToDisplayString());
+                return null;
+            }
+
+            CheckDeclaration();
+            var blocks = ReadBlocks(out int nInputs);
+            var members = CollectMembers();
+
+            var itemType = ReadItemType(members, out GetItemsSpec? getItems);
+            if (blocks is null) return null;
+            var inputGetters = AssignGetters(members.GetX, "GetX", nInputs, "input");
+            var targetGetters = AssignGetters(members.GetY, "GetY", blocks.Count - nInputs, "target");
+
+            var fields = itemType is null ? null : BindFields(blocks, nInputs, itemType, inputGetters, targetGetters);
+            var splitter = ReadSplitter(members.Splitters, itemType);
+            var itemTransforms = ReadTransforms(members.ItemTransforms, "ItemTransforms", KnownNames.IItemTransform, KnownNames.IBatchTransform, "BatchTransforms");
+            var batchTransforms = ReadTransforms(members.BatchTransforms, "BatchTransforms", KnownNames.IBatchTransform, KnownNames.IItemTransform, "ItemTransforms");
+
+            if (itemType is not null) CheckAccessible(itemType, "the item type");
+            if (fields is null || itemType is null || HasErrors) return null;
+
+            return new DataBlockSpec(
+                HintName(),
+                _class.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                ContainingTypes(),
+                ClassName,
+                BlockCatalog.Name(_class),
+                AccessibilityKeyword(_class),
+                BlockCatalog.Name(Unannotated(itemType)),
+                getItems,
+                fields.ToEquatableArray(),
+                nInputs,
+                splitter,
+                itemTransforms,
+                batchTransforms);
+        }
+
+        // ---- declaration ------------------------------------------------------------------------------------------
+
+        private void CheckDeclaration()
+        {
+            if (!_syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+                Report(DiagnosticDescriptors.ClassMustBePartial, _syntax.Identifier.GetLocation(), ClassName);
+            if (_class.TypeParameters.Length > 0)
+                Report(DiagnosticDescriptors.ClassIsGeneric, _syntax.Identifier.GetLocation(), ClassName, "it is generic");
+            for (var outer = _class.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                if (outer.TypeParameters.Length > 0)
+                    Report(DiagnosticDescriptors.ClassIsGeneric, _syntax.Identifier.GetLocation(), ClassName,
+                        $"it is nested in the generic type '{outer.Name}'");
+                bool partial = outer.DeclaringSyntaxReferences.All(r =>
+                    r.GetSyntax(_ct) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+                if (!partial)
+                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, _syntax.Identifier.GetLocation(), ClassName, outer.Name);
+            }
+        }
+
+        private sealed record Block(string? BuiltIn, INamedTypeSymbol? Custom, ITypeSymbol? CustomValueType, Location Location)
+        {
+            public string Display => BuiltIn ?? Custom!.Name;
+        }
+
+        private List<Block>? ReadBlocks(out int nInputs)
+        {
+            nInputs = 1;
+            var attribute = _context.Attributes[0];
+            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(_ct) as AttributeSyntax;
+            var attributeLocation = attributeSyntax?.GetLocation() ?? _syntax.Identifier.GetLocation();
+            var args = attributeSyntax?.ArgumentList?.Arguments.Where(a => a.NameEquals is null).ToArray() ?? [];
+
+            // When an argument does not bind (an ambiguous or unknown name), the compiler reports it; say nothing more.
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
+                || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Array && a.Values.Any(v => v.Kind == TypedConstantKind.Error)))
+            {
+                _compilerError = true;
+                return null;
+            }
+
+            var values = new List<TypedConstant>();
+            foreach (var arg in attribute.ConstructorArguments)
+            {
+                if (arg.Kind == TypedConstantKind.Array) values.AddRange(arg.Values);
+                else values.Add(arg);
+            }
+
+            var blocks = new List<Block>();
+            bool ok = true;
+            for (int i = 0; i < values.Count; i++)
+            {
+                _ct.ThrowIfCancellationRequested();
+                var location = args.Length == values.Count ? args[i].GetLocation() : attributeLocation;
+                var value = values[i];
+                if (value.Kind == TypedConstantKind.Primitive && value.Value is string name)
+                {
+                    if (IsBuiltIn(name)) blocks.Add(new Block(name, null, null, location));
+                    else ok = Fail(DiagnosticDescriptors.UnknownBlock, location, $"\"{name}\"", "");
+                }
+                else if (value.Kind == TypedConstantKind.Type && value.Value is INamedTypeSymbol type)
+                {
+                    var (valueType, why) = CustomBlockValueType(type);
+                    if (valueType is null) ok = Fail(DiagnosticDescriptors.UnknownBlock, location, $"typeof({type.Name})", $" ({why})");
+                    else blocks.Add(new Block(null, type, valueType, location));
+                }
+                else
+                {
+                    ok = Fail(DiagnosticDescriptors.UnknownBlock, location, value.IsNull ? "null" : value.ToCSharpString(), "");
+                }
+            }
+
+            int declared = 0;
+            foreach (var named in attribute.NamedArguments)
+                if (named.Key == "NInputs" && named.Value.Value is int n) declared = n;
+
+            if (!ok) return null;
+            if (blocks.Count < 2)
+            {
+                Report(DiagnosticDescriptors.TooFewBlocks, attributeLocation, ClassName, blocks.Count.ToString(CultureInfo.InvariantCulture));
+                return null;
+            }
+            if (declared != 0 && (declared < 1 || declared > blocks.Count - 1))
+            {
+                var nSyntax = attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == "NInputs");
+                Report(DiagnosticDescriptors.BadNInputs, nSyntax?.GetLocation() ?? attributeLocation,
+                    declared.ToString(CultureInfo.InvariantCulture), ClassName, blocks.Count.ToString(CultureInfo.InvariantCulture),
+                    (blocks.Count - 1).ToString(CultureInfo.InvariantCulture));
+                return null;
+            }
+            nInputs = declared != 0 ? declared : blocks.Count - 1;
+            return blocks;
+        }
+
+        private static bool IsBuiltIn(string name) => name is KnownNames.ImageBlock or KnownNames.CategoryBlock
+            or KnownNames.MultiCategoryBlock or KnownNames.RegressionBlock or KnownNames.PointBlock or KnownNames.CategoricalBlock;
+
+        private (ITypeSymbol? ValueType, string Why) CustomBlockValueType(INamedTypeSymbol type)
+        {
+            if (type.TypeKind != TypeKind.Class) return (null, "it is not a class");
+            if (type.IsAbstract) return (null, "it is abstract");
+            if (type.IsUnboundGenericType || type.TypeParameters.Length > 0 && type.TypeArguments.Any(a => a is ITypeParameterSymbol))
+                return (null, "it is an open generic type");
+            var blockInterfaces = type.AllInterfaces.Where(i => i.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)
+                == "global::DataBlocks.Data.IBlock<TValue>").ToArray();
+            if (blockInterfaces.Length == 0) return (null, "it does not implement DataBlocks.Data.IBlock<TValue>");
+            if (blockInterfaces.Length > 1) return (null, "it implements IBlock<TValue> more than once");
+            if (!type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility == Accessibility.Public))
+                return (null, "it has no public parameterless constructor");
+            return (blockInterfaces[0].TypeArguments[0], "");
+        }
+
+        // ---- members ------------------------------------------------------------------------------------------------
+
+        private sealed class Members
+        {
+            public readonly List<IMethodSymbol> GetItems = new();
+            public readonly List<(IMethodSymbol Method, int Index, Location Location)> GetX = new();
+            public readonly List<(IMethodSymbol Method, int Index, Location Location)> GetY = new();
+            public readonly List<ISymbol> Splitters = new();
+            public readonly List<ISymbol> ItemTransforms = new();
+            public readonly List<ISymbol> BatchTransforms = new();
+        }
+
+        private Members CollectMembers()
+        {
+            var members = new Members();
+            foreach (var member in _class.GetMembers())
+            {
+                _ct.ThrowIfCancellationRequested();
+                foreach (var attribute in member.GetAttributes())
+                {
+                    string? name = attribute.AttributeClass?.ToDisplayString();
+                    var location = attribute.ApplicationSyntaxReference?.GetSyntax(_ct).GetLocation() ?? Location(member);
+                    switch (name)
+                    {
+                        case KnownNames.GetItemsAttribute when member is IMethodSymbol m:
+                            members.GetItems.Add(m);
+                            break;
+                        case KnownNames.GetXAttribute when member is IMethodSymbol m:
+                            members.GetX.Add((m, IndexOf(attribute), location));
+                            break;
+                        case KnownNames.GetYAttribute when member is IMethodSymbol m:
+                            members.GetY.Add((m, IndexOf(attribute), location));
+                            break;
+                        case KnownNames.SplitterAttribute:
+                            members.Splitters.Add(member);
+                            break;
+                        case KnownNames.ItemTransformsAttribute:
+                            members.ItemTransforms.Add(member);
+                            break;
+                        case KnownNames.BatchTransformsAttribute:
+                            members.BatchTransforms.Add(member);
+                            break;
+                    }
+                }
+            }
+            return members;
+        }
+
+        private static int IndexOf(AttributeData attribute) =>
+            attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int i ? i : -1;
+
+        private ITypeSymbol? ReadItemType(Members members, out GetItemsSpec? spec)
+        {
+            spec = null;
+            if (members.GetItems.Count > 1)
+                Report(DiagnosticDescriptors.DuplicateGetItems, Location(members.GetItems[1]), ClassName, members.GetItems[0].Name, members.GetItems[1].Name);
+            if (members.GetItems.Count >= 1)
+            {
+                var m = members.GetItems[0];
+                string? problem = !m.IsStatic ? "is not static"
+                    : m.IsGenericMethod ? "is generic"
+                    : m.Parameters.Length != 1 ? $"takes {m.Parameters.Length} parameters"
+                    : m.Parameters[0].RefKind != RefKind.None ? "takes its parameter by reference"
+                    : m.ReturnsVoid ? "returns void"
+                    : null;
+                ITypeSymbol? element = problem is null ? BlockCatalog.SequenceElement(m.ReturnType) : null;
+                if (problem is null && element is null)
+                    problem = $"returns '{m.ReturnType.ToDisplayString()}', which is not an IEnumerable<TItem>";
+                if (problem is not null)
+                {
+                    Report(DiagnosticDescriptors.BadGetItems, Location(m), m.Name, problem);
+                    return null;
+                }
+                var p = m.Parameters[0];
+                spec = new GetItemsSpec(m.Name, BlockCatalog.Name(p.Type), SafeParameterName(p.Name));
+                return element;
+            }
+
+            var firstGetter = members.GetX.Concat(members.GetY).Select(g => g.Method).FirstOrDefault(g => g.Parameters.Length == 1);
+            if (firstGetter is null)
+            {
+                Report(DiagnosticDescriptors.NoItemType, _syntax.Identifier.GetLocation(), ClassName);
+                return null;
+            }
+            return firstGetter.Parameters[0].Type;
+        }
+
+        private static string SafeParameterName(string name) =>
+            name is "bs" or "seed" or "workers" or "device" or "item" or "batch" or "skipBadItems" or "options" ? "source" : name;
+
+        /// <summary>Getter per block position (null = none), validating signatures and indices.</summary>
+        private IMethodSymbol?[] AssignGetters(List<(IMethodSymbol Method, int Index, Location Location)> getters, string attribute, int slots, string role)
+        {
+            var result = new IMethodSymbol?[System.Math.Max(0, slots)];
+            var valid = new List<(IMethodSymbol Method, int Index, Location Location)>();
+            foreach (var g in getters)
+            {
+                var m = g.Method;
+                string? problem = !m.IsStatic ? "is not static"
+                    : m.IsGenericMethod ? "is generic"
+                    : m.Parameters.Length != 1 ? $"takes {m.Parameters.Length} parameters"
+                    : m.Parameters[0].RefKind != RefKind.None ? "takes its parameter by reference"
+                    : m.ReturnsVoid ? "returns void"
+                    : m.ReturnsByRef || m.ReturnsByRefReadonly ? "returns by reference"
+                    : null;
+                if (problem is not null) Report(DiagnosticDescriptors.BadGetter, Location(m), attribute, m.Name, problem);
+                else valid.Add(g);
+            }
+
+            bool anyIndexed = valid.Any(g => g.Index >= 0);
+            if (anyIndexed && valid.Any(g => g.Index < 0))
+            {
+                var unindexed = valid.First(g => g.Index < 0);
+                Report(DiagnosticDescriptors.BadGetterIndex, unindexed.Location, attribute, unindexed.Method.Name,
+                    $"has no index while other [{attribute}] getters have one; give every {role} getter its index");
+                return result;
+            }
+            if (!anyIndexed)
+            {
+                if (valid.Count > slots)
+                {
+                    Report(DiagnosticDescriptors.GetterCountMismatch, Location(valid[slots].Method), ClassName,
+                        valid.Count.ToString(CultureInfo.InvariantCulture), attribute, slots.ToString(CultureInfo.InvariantCulture), role);
+                    return result;
+                }
+                for (int i = 0; i < valid.Count; i++) result[i] = valid[i].Method;
+                return result;
+            }
+            foreach (var g in valid)
+            {
+                if (g.Index >= slots)
+                    Report(DiagnosticDescriptors.BadGetterIndex, g.Location, attribute, g.Method.Name,
+                        $"has index {g.Index}, but there {(slots == 1 ? "is 1 " + role + " block" : "are " + slots + " " + role + " blocks")} (indices start at 0)");
+                else if (result[g.Index] is { } other)
+                    Report(DiagnosticDescriptors.BadGetterIndex, g.Location, attribute, g.Method.Name,
+                        $"has index {g.Index}, which '{other.Name}' already has");
+                else result[g.Index] = g.Method;
+            }
+            return result;
+        }
+
+        // ---- fields -------------------------------------------------------------------------------------------------
+
+        private List<FieldSpec>? BindFields(List<Block> blocks, int nInputs, ITypeSymbol itemType, IMethodSymbol?[] inputs, IMethodSymbol?[] targets)
+        {
+            var fields = new List<FieldSpec>();
+            var names = new HashSet<string>();
+            bool ok = true;
+            for (int b = 0; b < blocks.Count; b++)
+            {
+                _ct.ThrowIfCancellationRequested();
+                var block = blocks[b];
+                bool isInput = b < nInputs;
+                int slot = isInput ? b : b - nInputs;
+                var getter = isInput ? (slot < inputs.Length ? inputs[slot] : null) : (slot < targets.Length ? targets[slot] : null);
+                string attribute = isInput ? "GetX" : "GetY";
+
+                if (getter is not null && !AcceptsItem(getter.Parameters[0].Type, itemType))
+                {
+                    Report(DiagnosticDescriptors.GetterItemMismatch, ParameterLocation(getter), getter.Name,
+                        getter.Parameters[0].Type.ToDisplayString(), itemType.ToDisplayString(),
+                        _class.GetMembers().OfType<IMethodSymbol>().Any(m => HasAttribute(m, KnownNames.GetItemsAttribute)) ? " ([GetItems] returns them)" : "");
+                    ok = false;
+                    continue;
+                }
+
+                var valueType = Unannotated(getter?.ReturnType ?? itemType);
+                BlockCatalog.Binding? binding;
+                if (block.BuiltIn is { } builtIn)
+                {
+                    binding = BlockCatalog.Bind(builtIn, valueType);
+                }
+                else
+                {
+                    var conversion = _compilation.ClassifyConversion(valueType, block.CustomValueType!);
+                    binding = conversion.IsImplicit
+                        ? BlockCatalog.BindCustom(block.Custom!, block.CustomValueType!)
+                        : null;
+                }
+
+                string accepts = block.BuiltIn is { } bn ? BlockCatalog.Accepts(bn) : $"'{block.CustomValueType!.ToDisplayString()}'";
+                if (binding is null)
+                {
+                    if (getter is null)
+                        Report(DiagnosticDescriptors.MissingGetter, block.Location, isInput ? "Input" : "Target",
+                            slot.ToString(CultureInfo.InvariantCulture), block.Display, ClassName, attribute, itemType.ToDisplayString(), accepts);
+                    else
+                        Report(DiagnosticDescriptors.GetterTypeNotAccepted, ReturnTypeLocation(getter), $"[{attribute}] '{getter.Name}'",
+                            getter.ReturnType.ToDisplayString(), block.Display, accepts);
+                    ok = false;
+                    continue;
+                }
+                if (getter is not null) CheckAccessible(getter.ReturnType, $"the value of '{getter.Name}'");
+
+                string name = UniqueName(getter?.Name ?? DefaultName(block), names);
+                fields.Add(new FieldSpec(name, getter?.Name, isInput, binding.Kind, block.Display, binding.ValueType,
+                    BlockCatalog.Name(Unannotated(valueType)), binding.ElementType, binding.BlockExpression, binding.CodecType));
+            }
+
+            if (ok && fields.Any(f => f.Kind == BlockKind.Point) && !fields.Any(f => f.IsInput && f.Kind == BlockKind.Image))
+            {
+                Report(DiagnosticDescriptors.PointsWithoutImage, _syntax.Identifier.GetLocation(), ClassName);
+                ok = false;
+            }
+            return ok ? fields : null;
+        }
+
+        private bool AcceptsItem(ITypeSymbol parameter, ITypeSymbol item)
+        {
+            var conversion = _compilation.ClassifyConversion(item, parameter);
+            return conversion.IsIdentity || conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing);
+        }
+
+        private static string DefaultName(Block block) => block.BuiltIn switch
+        {
+            KnownNames.ImageBlock => "Image",
+            KnownNames.CategoryBlock => "Label",
+            KnownNames.MultiCategoryBlock => "Labels",
+            KnownNames.RegressionBlock => "Target",
+            KnownNames.PointBlock => "Points",
+            KnownNames.CategoricalBlock => "Key",
+            _ => block.Custom!.Name.EndsWith("Block", System.StringComparison.Ordinal) && block.Custom.Name.Length > 5
+                ? block.Custom.Name.Substring(0, block.Custom.Name.Length - 5)
+                : block.Custom.Name,
+        };
+
+        private static readonly HashSet<string> Reserved = new()
+        {
+            "Raw", "Size", "Dispose", "Equals", "GetHashCode", "ToString", "GetType", "Deconstruct", "EqualityContract", "Clone",
+        };
+
+        private string UniqueName(string name, HashSet<string> used)
+        {
+            if (Reserved.Contains(name) || name.StartsWith(ClassName, System.StringComparison.Ordinal)) name += "Value";
+            string candidate = name;
+            for (int i = 2; !used.Add(candidate); i++) candidate = name + i.ToString(CultureInfo.InvariantCulture);
+            return candidate;
+        }
+
+        // ---- splitter and transforms -------------------------------------------------------------------------------
+
+        private SplitterSpec? ReadSplitter(List<ISymbol> splitters, ITypeSymbol? itemType)
+        {
+            if (splitters.Count == 0)
+            {
+                Report(DiagnosticDescriptors.NoSplitter, _syntax.Identifier.GetLocation(), ClassName);
+                return null;
+            }
+            if (splitters.Count > 1)
+                Report(DiagnosticDescriptors.DuplicateSplitter, Location(splitters[1]), ClassName, splitters[0].Name, splitters[1].Name);
+            var member = splitters[0];
+            var iSplitter = _compilation.GetTypeByMetadataName(KnownNames.ISplitter);
+            string? problem = null;
+            SplitterSpec? spec = null;
+            if (!member.IsStatic) problem = "is not static";
+            else if (member is IPropertySymbol property)
+            {
+                if (property.GetMethod is null) problem = "has no getter";
+                else if (property.IsIndexer) problem = "is an indexer";
+                else if (IsConvertible(property.Type, iSplitter)) spec = new SplitterSpec(SplitterKind.Property, property.Name);
+                else problem = $"is a '{property.Type.ToDisplayString()}'";
+            }
+            else if (member is IMethodSymbol method)
+            {
+                if (method.IsGenericMethod) problem = "is generic";
+                else if (method.Parameters.Length == 0 && IsConvertible(method.ReturnType, iSplitter))
+                    spec = new SplitterSpec(SplitterKind.Method, method.Name);
+                else if (method.Parameters.Length == 1 && method.ReturnType.SpecialType == SpecialType.System_Boolean
+                         && method.Parameters[0].RefKind == RefKind.None)
+                {
+                    if (itemType is not null && !AcceptsItem(method.Parameters[0].Type, itemType))
+                    {
+                        Report(DiagnosticDescriptors.GetterItemMismatch, ParameterLocation(method), method.Name,
+                            method.Parameters[0].Type.ToDisplayString(), itemType.ToDisplayString(), "");
+                        return null;
+                    }
+                    spec = new SplitterSpec(SplitterKind.Predicate, method.Name);
+                }
+                else problem = method.Parameters.Length == 0
+                    ? $"returns '{method.ReturnType.ToDisplayString()}'"
+                    : $"takes {method.Parameters.Length} parameter(s) and returns '{method.ReturnType.ToDisplayString()}'";
+            }
+            else problem = "is neither a property nor a method";
+            if (problem is not null) Report(DiagnosticDescriptors.BadSplitter, Location(member), member.Name, problem);
+            return spec;
+        }
+
+        private TransformMemberSpec? ReadTransforms(List<ISymbol> members, string attribute, string kindInterface, string otherInterface, string otherAttribute)
+        {
+            if (members.Count == 0) return null;
+            if (members.Count > 1)
+                Report(DiagnosticDescriptors.DuplicateTransforms, Location(members[1]), ClassName, attribute, members[0].Name, members[1].Name);
+            var member = members[0];
+            ITypeSymbol? type = null;
+            bool isMethod = false;
+            string? problem = !member.IsStatic ? "is not static" : null;
+            if (problem is null)
+            {
+                switch (member)
+                {
+                    case IPropertySymbol { GetMethod: not null, IsIndexer: false } p:
+                        type = p.Type;
+                        break;
+                    case IMethodSymbol { Parameters.Length: 0, IsGenericMethod: false, ReturnsVoid: false } m:
+                        type = m.ReturnType;
+                        isMethod = true;
+                        break;
+                    case IMethodSymbol m:
+                        problem = m.IsGenericMethod ? "is generic" : m.ReturnsVoid ? "returns void" : $"takes {m.Parameters.Length} parameter(s)";
+                        break;
+                    default:
+                        problem = "is neither a property nor a method";
+                        break;
+                }
+            }
+            if (problem is not null || type is null)
+            {
+                Report(DiagnosticDescriptors.BadTransformMember, Location(member), attribute, member.Name, problem ?? "has no getter");
+                return null;
+            }
+
+            var wanted = _compilation.GetTypeByMetadataName(kindInterface);
+            var other = _compilation.GetTypeByMetadataName(otherInterface);
+            if (IsConvertible(type, wanted)) return new TransformMemberSpec(member.Name, isMethod, IsSequence: false);
+            var element = BlockCatalog.SequenceElement(type);
+            if (element is not null && IsConvertible(element, wanted)) return new TransformMemberSpec(member.Name, isMethod, IsSequence: true);
+
+            string kind = kindInterface == KnownNames.IItemTransform ? "an item transform (IItemTransform)" : "a batch transform (IBatchTransform)";
+            string why = IsConvertible(type, other) || element is not null && IsConvertible(element, other)
+                ? $"which is a {(otherAttribute == "BatchTransforms" ? "batch" : "item")} transform; return it from a [{otherAttribute}] member instead"
+                : $"which is not {kind} or a sequence of them";
+            Report(DiagnosticDescriptors.WrongTransformKind, Location(member), attribute, member.Name, type.ToDisplayString(), why);
+            return null;
+        }
+
+        private bool IsConvertible(ITypeSymbol type, INamedTypeSymbol? target) =>
+            target is not null && _compilation.ClassifyConversion(type, target) is { IsImplicit: true } c && (c.IsIdentity || c.IsReference || c.IsBoxing);
+
+        // ---- accessibility ------------------------------------------------------------------------------------------
+
+        private void CheckAccessible(ITypeSymbol type, string role)
+        {
+            ISymbol within = (ISymbol?)_class.ContainingType ?? _class.ContainingAssembly;
+            bool visible = _compilation.IsSymbolAccessibleWithin(type, within);
+            bool consistent = Level(type) >= Level(_class);
+            if (visible && consistent) return;
+            Report(DiagnosticDescriptors.InaccessibleType, _syntax.Identifier.GetLocation(), type.ToDisplayString(), role, ClassName);
+        }
+
+        /// <summary>Effective accessibility as a number: public 4, protected internal 3, internal/protected 2, private protected 1, private 0.</summary>
+        private static int Level(ITypeSymbol type)
+        {
+            switch (type)
+            {
+                case IArrayTypeSymbol array:
+                    return Level(array.ElementType);
+                case INamedTypeSymbol named:
+                {
+                    int level = 4;
+                    for (INamedTypeSymbol? t = named; t is not null; t = t.ContainingType)
+                        level = System.Math.Min(level, Level(t.DeclaredAccessibility));
+                    foreach (var arg in named.TypeArguments) level = System.Math.Min(level, Level(arg));
+                    return level;
+                }
+                default:
+                    return 4;
+            }
+        }
+
+        private static int Level(Accessibility a) => a switch
+        {
+            Accessibility.Public => 4,
+            Accessibility.ProtectedOrInternal => 3,
+            Accessibility.Internal or Accessibility.Protected => 2,
+            Accessibility.ProtectedAndInternal => 1,
+            Accessibility.NotApplicable => 4,
+            _ => 0,
+        };
+
+        private static string AccessibilityKeyword(INamedTypeSymbol type) => type.DeclaredAccessibility switch
+        {
+            Accessibility.Public => "public",
+            Accessibility.Internal => "internal",
+            Accessibility.Private => "private",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedOrInternal => "protected internal",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => type.ContainingType is null ? "internal" : "private",
+        };
+
+        // ---- naming -------------------------------------------------------------------------------------------------
+
+        private string HintName()
+        {
+            var parts = new List<string>();
+            if (_class.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.Add(ns.ToDisplayString());
+            var chain = new Stack<string>();
+            for (var t = _class.ContainingType; t is not null; t = t.ContainingType) chain.Push(t.Name);
+            parts.AddRange(chain);
+            parts.Add(_class.Name);
+            return string.Join(".", parts) + ".DataBlock.g.cs";
+        }
+
+        private EquatableArray<ContainingTypeSpec> ContainingTypes()
+        {
+            var chain = new List<ContainingTypeSpec>();
+            for (var t = _class.ContainingType; t is not null; t = t.ContainingType)
+            {
+                string keyword = t.IsRecord
+                    ? t.TypeKind == TypeKind.Struct ? "record struct" : "record"
+                    : t.TypeKind switch { TypeKind.Struct => "struct", TypeKind.Interface => "interface", _ => "class" };
+                chain.Insert(0, new ContainingTypeSpec(keyword, t.Name));
+            }
+            return chain.ToEquatableArray();
+        }
+
+        private static ITypeSymbol Unannotated(ITypeSymbol type) =>
+            type.IsReferenceType ? type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : type;
+
+        private static bool HasAttribute(ISymbol symbol, string name) =>
+            symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
+
+        // ---- locations and reporting --------------------------------------------------------------------------------
+
+        private Location Location(ISymbol symbol)
+        {
+            foreach (var reference in symbol.DeclaringSyntaxReferences)
+            {
+                var node = reference.GetSyntax(_ct);
+                return node switch
+                {
+                    MethodDeclarationSyntax m => m.Identifier.GetLocation(),
+                    PropertyDeclarationSyntax p => p.Identifier.GetLocation(),
+                    _ => node.GetLocation(),
+                };
+            }
+            return _syntax.Identifier.GetLocation();
+        }
+
+        private Location ParameterLocation(IMethodSymbol method) =>
+            method.Parameters[0].DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_ct) is ParameterSyntax p
+                ? (p.Type ?? (SyntaxNode)p).GetLocation()
+                : Location(method);
+
+        private Location ReturnTypeLocation(IMethodSymbol method) =>
+            method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_ct) is MethodDeclarationSyntax m
+                ? m.ReturnType.GetLocation()
+                : Location(method);
+
+        private void Report(DiagnosticDescriptor descriptor, Location location, params object[] args) =>
+            _diagnostics.Add(Diagnostic.Create(descriptor, location, args));
+
+        private bool Fail(DiagnosticDescriptor descriptor, Location location, params object[] args)
+        {
+            Report(descriptor, location, args);
+            return false;
+        }
+    }
+}

@@ -1,0 +1,333 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DataBlocks.Vision;
+using TorchSharp;
+
+namespace DataBlocks.Data;
+
+/// <summary>
+/// Iterates batches of one split. Items are decoded, transformed and collated into managed arrays on background worker
+/// threads with a bounded prefetch queue; each batch becomes tensors on the iterating thread, moves to the device and
+/// runs the batch transforms there. Each batch is disposed when the iteration moves on (keep a tensor with
+/// <c>clone()</c> if you need it longer). Same seed → same batches, whatever the number of workers.
+/// fastai: <c>TfmdDL</c>.
+/// </summary>
+public class DataLoader : IEnumerable<Batch>
+{
+    private readonly IDatasets _datasets;
+    private readonly int[] _indices;
+    private readonly IItemTransform[] _itemTransforms;
+    private readonly IBatchTransform[] _batchTransforms;
+    private readonly int _fieldCount;
+    private readonly int _prefetch;
+    private int _epoch;
+
+    /// <summary>Creates a loader over <paramref name="indices"/> of <paramref name="datasets"/>.</summary>
+    /// <param name="datasets">The items and their set-up blocks.</param>
+    /// <param name="indices">Dataset indices of this split.</param>
+    /// <param name="isTraining">Training loader (random augmentation) or not.</param>
+    /// <param name="batchSize">Items per batch.</param>
+    /// <param name="shuffle">Shuffle every epoch.</param>
+    /// <param name="dropLast">Drop the last incomplete batch.</param>
+    /// <param name="seed">Seed of shuffling and augmentation.</param>
+    /// <param name="workers">Background decoding threads (0 = none).</param>
+    /// <param name="prefetchPerWorker">Batches decoded ahead per worker.</param>
+    /// <param name="device">Where batches go.</param>
+    /// <param name="itemTransforms">Item transforms, in the order they run.</param>
+    /// <param name="batchTransforms">Batch transforms, in the order they run.</param>
+    /// <param name="fieldCount">How many leading fields to load (all, or the inputs only for unlabelled test items).</param>
+    public DataLoader(IDatasets datasets, IReadOnlyList<int> indices, bool isTraining, int batchSize, bool shuffle, bool dropLast,
+        int seed, int workers, int prefetchPerWorker, torch.Device device, IEnumerable<IItemTransform> itemTransforms,
+        IEnumerable<IBatchTransform> batchTransforms, int fieldCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(workers);
+        _datasets = datasets;
+        _indices = indices.ToArray();
+        IsTraining = isTraining;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        DropLast = dropLast;
+        Seed = seed;
+        Workers = workers;
+        _prefetch = Math.Max(1, prefetchPerWorker) * Math.Max(1, workers);
+        Device = device;
+        _itemTransforms = ItemPipeline.Merge(itemTransforms).ToArray();
+        _batchTransforms = BatchPipeline.Merge(batchTransforms).ToArray();
+        _fieldCount = fieldCount;
+    }
+
+    /// <summary>Whether this is a training loader (random augmentation on).</summary>
+    public bool IsTraining { get; }
+
+    /// <summary>Items per batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether items are shuffled every epoch.</summary>
+    public bool Shuffle { get; }
+
+    /// <summary>Whether the last incomplete batch is dropped.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>The seed of shuffling and augmentation.</summary>
+    public int Seed { get; }
+
+    /// <summary>Background decoding threads.</summary>
+    public int Workers { get; }
+
+    /// <summary>Where batches go.</summary>
+    public torch.Device Device { get; }
+
+    /// <summary>The datasets the loader reads.</summary>
+    public IDatasets Datasets => _datasets;
+
+    /// <summary>The item transforms, in the order they run.</summary>
+    public IReadOnlyList<IItemTransform> ItemTransforms => _itemTransforms;
+
+    /// <summary>The batch transforms, in the order they run.</summary>
+    public IReadOnlyList<IBatchTransform> BatchTransforms => _batchTransforms;
+
+    /// <summary>The number of items in the split.</summary>
+    public int ItemCount => _indices.Length;
+
+    /// <summary>The number of batches per epoch: <c>n / bs</c>, plus one for a final partial batch unless dropped (fastai's <c>len(dl)</c>).</summary>
+    public int Count => _indices.Length / BatchSize + (DropLast || _indices.Length % BatchSize == 0 ? 0 : 1);
+
+    /// <summary>The number of epochs iterated so far.</summary>
+    public int Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>
+    /// The first batch of the first epoch, built on the calling thread; the caller owns (and disposes) it. Does not
+    /// advance the epoch. fastai: <c>one_batch()</c>.
+    /// </summary>
+    /// <exception cref="DataBlocksException">The loader has no batches.</exception>
+    public Batch OneBatch()
+    {
+        var batches = Batches(0);
+        if (batches.Length == 0)
+            throw new DataBlocksException($"This DataLoader of {_datasets.Name} has no batches ({ItemCount} items, batch size {BatchSize}, drop_last {DropLast}).");
+        using var host = Build(batches[0], 0, 0);
+        return ToBatch(host);
+    }
+
+    /// <summary>Iterates one epoch. Each batch is disposed when the next one is requested or the iteration ends.</summary>
+    public IEnumerator<Batch> GetEnumerator()
+    {
+        int epoch = Interlocked.Increment(ref _epoch) - 1;
+        var batches = Batches(epoch);
+        return (Workers == 0 ? Sequential(batches, epoch) : Parallel(batches, epoch)).GetEnumerator();
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The dataset indices of every batch of epoch <paramref name="epoch"/>, in order.</summary>
+    public int[][] Batches(int epoch)
+    {
+        int[] order = _indices;
+        if (Shuffle)
+        {
+            order = (int[])_indices.Clone();
+            new Random(DataBlocks.Seed.Mix(Seed, epoch, 0x5EED)).Shuffle(order);
+        }
+        int n = DropLast ? order.Length / BatchSize * BatchSize : order.Length;
+        var result = new int[(n + BatchSize - 1) / BatchSize][];
+        for (int b = 0; b < result.Length; b++)
+            result[b] = order[(b * BatchSize)..Math.Min(n, (b + 1) * BatchSize)];
+        return result;
+    }
+
+    private IEnumerable<Batch> Sequential(int[][] batches, int epoch)
+    {
+        for (int k = 0; k < batches.Length; k++)
+        {
+            Batch batch;
+            using (var host = Build(batches[k], epoch, k)) batch = ToBatch(host);
+            try
+            {
+                yield return batch;
+            }
+            finally
+            {
+                batch.Dispose();
+            }
+        }
+    }
+
+    private IEnumerable<Batch> Parallel(int[][] batches, int epoch)
+    {
+        var slots = new TaskCompletionSource<HostBatch>[batches.Length];
+        for (int i = 0; i < slots.Length; i++) slots[i] = new TaskCompletionSource<HostBatch>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancel = new CancellationTokenSource();
+        using var capacity = new SemaphoreSlim(_prefetch);
+        int next = -1;
+        int consumed = 0;
+        var threads = new Thread[Math.Min(Workers, Math.Max(1, batches.Length))];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            threads[t] = new Thread(() =>
+            {
+                while (true)
+                {
+                    try
+                    {
+                        capacity.Wait(cancel.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    int k = Interlocked.Increment(ref next);
+                    if (k >= batches.Length) return;
+                    try
+                    {
+                        slots[k].SetResult(Build(batches[k], epoch, k));
+                    }
+                    catch (Exception e)
+                    {
+                        slots[k].SetException(e);
+                    }
+                }
+            })
+            { IsBackground = true, Name = $"DataBlocks loader {t}" };
+            threads[t].Start();
+        }
+
+        try
+        {
+            for (int k = 0; k < batches.Length; k++)
+            {
+                HostBatch host = slots[k].Task.GetAwaiter().GetResult();
+                consumed = k + 1;
+                capacity.Release();
+                Batch batch;
+                using (host) batch = ToBatch(host);
+                try
+                {
+                    yield return batch;
+                }
+                finally
+                {
+                    batch.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            cancel.Cancel();
+            foreach (var thread in threads) thread.Join();
+            for (int k = consumed; k < slots.Length; k++)
+                if (slots[k].Task.IsCompletedSuccessfully) slots[k].Task.Result.Dispose();
+        }
+    }
+
+    /// <summary>Decodes, transforms and collates one batch (worker thread; no tensors).</summary>
+    private HostBatch Build(int[] indices, int epoch, int batchNumber)
+    {
+        var samples = new Sample[indices.Length];
+        int made = 0;
+        try
+        {
+            for (int j = 0; j < indices.Length; j++)
+            {
+                samples[j] = _datasets.CreateSample(indices[j], _fieldCount);
+                made++;
+                PointScaling.Apply(samples[j]);
+                if (_itemTransforms.Length > 0)
+                {
+                    var context = new ItemContext(IsTraining, new Random(DataBlocks.Seed.Mix(Seed, epoch, batchNumber, j)));
+                    foreach (var t in _itemTransforms)
+                    {
+                        try
+                        {
+                            t.Apply(samples[j], context);
+                        }
+                        catch (Exception e) when (e is not DataBlocksException)
+                        {
+                            throw new DataBlocksException($"Item transform {t.Name} failed on item '{samples[j].Item}': {e.Message}", e);
+                        }
+                    }
+                }
+            }
+            var fields = new HostTensor[_fieldCount];
+            int collated = 0;
+            try
+            {
+                var column = new object[indices.Length];
+                for (int f = 0; f < _fieldCount; f++)
+                {
+                    for (int j = 0; j < samples.Length; j++) column[j] = samples[j].Fields[f];
+                    fields[f] = _datasets.Codecs[f].Collate(column);
+                    collated++;
+                }
+            }
+            catch
+            {
+                for (int f = 0; f < collated; f++) fields[f].Dispose();
+                throw;
+            }
+            return new HostBatch(fields, indices, samples.Select(s => s.Item).ToArray());
+        }
+        finally
+        {
+            for (int j = 0; j < made; j++) samples[j].Dispose();
+        }
+    }
+
+    /// <summary>Host arrays → device tensors → batch transforms (iterating thread).</summary>
+    private Batch ToBatch(HostBatch host)
+    {
+        var tensors = new torch.Tensor[host.Fields.Length];
+        using (var scope = torch.NewDisposeScope())
+        {
+            for (int f = 0; f < tensors.Length; f++) tensors[f] = host.Fields[f].ToTensor(Device).DetachFromDisposeScope();
+        }
+        var codecs = _fieldCount == _datasets.Codecs.Count ? _datasets.Codecs : _datasets.Codecs.Take(_fieldCount).ToArray();
+        var batch = new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), codecs, host.Indices, host.Items);
+        try
+        {
+            foreach (var t in _batchTransforms) t.Encode(batch, IsTraining);
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+        return batch;
+    }
+
+    /// <summary>Undoes the batch transforms on a copy of <paramref name="batch"/> (for display); the caller owns the copy.</summary>
+    public Batch Decode(Batch batch)
+    {
+        var copy = batch.Clone();
+        for (int i = _batchTransforms.Length - 1; i >= 0; i--) _batchTransforms[i].Decode(copy);
+        return copy;
+    }
+}
+
+/// <summary>A <see cref="DataLoader"/> that hands out typed batches (generated per DataBlock).</summary>
+/// <typeparam name="TBatch">The generated batch type.</typeparam>
+public sealed class DataLoader<TBatch> : DataLoader, IEnumerable<TBatch> where TBatch : IDisposable
+{
+    private readonly Func<Batch, TBatch> _wrap;
+
+    /// <summary>Wraps the batches of a loader built with the same arguments as <see cref="DataLoader"/>.</summary>
+    public DataLoader(Func<Batch, TBatch> wrap, IDatasets datasets, IReadOnlyList<int> indices, bool isTraining, int batchSize,
+        bool shuffle, bool dropLast, int seed, int workers, int prefetchPerWorker, torch.Device device,
+        IEnumerable<IItemTransform> itemTransforms, IEnumerable<IBatchTransform> batchTransforms, int fieldCount)
+        : base(datasets, indices, isTraining, batchSize, shuffle, dropLast, seed, workers, prefetchPerWorker, device,
+            itemTransforms, batchTransforms, fieldCount) => _wrap = wrap;
+
+    /// <summary>The first batch of the first epoch, typed; the caller disposes it.</summary>
+    public new TBatch OneBatch() => _wrap(base.OneBatch());
+
+    /// <summary>Iterates one epoch of typed batches (each disposed when the iteration moves on).</summary>
+    public new IEnumerator<TBatch> GetEnumerator()
+    {
+        using var e = base.GetEnumerator();
+        while (e.MoveNext()) yield return _wrap(e.Current);
+    }
+}

@@ -1,0 +1,289 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using DataBlocks.Vision;
+
+namespace DataBlocks.Data;
+
+/// <summary>An item left out because it could not be read, labelled or decoded.</summary>
+/// <param name="Index">The item's index in the list <c>[GetItems]</c> returned.</param>
+/// <param name="Item">The item (its path or text).</param>
+/// <param name="Reason">The error, naming the file or member at fault.</param>
+public sealed record SkippedItem(int Index, string Item, string Reason);
+
+/// <summary>What the loaders need from a dataset, whatever its item type.</summary>
+public interface IDatasets
+{
+    /// <summary>The DataBlock's name.</summary>
+    string Name { get; }
+
+    /// <summary>The codec of every field, block order.</summary>
+    IReadOnlyList<IFieldCodec> Codecs { get; }
+
+    /// <summary>How many fields are inputs.</summary>
+    int NInputs { get; }
+
+    /// <summary>The number of items (both splits).</summary>
+    int Count { get; }
+
+    /// <summary>A description of item <paramref name="index"/> (its path or text).</summary>
+    string ItemName(int index);
+
+    /// <summary>Encodes item <paramref name="index"/> into a fresh sample of its first <paramref name="fieldCount"/> fields.</summary>
+    Sample CreateSample(int index, int fieldCount);
+
+    /// <summary>Training item indices.</summary>
+    IReadOnlyList<int> TrainIndices { get; }
+
+    /// <summary>Validation item indices.</summary>
+    IReadOnlyList<int> ValidIndices { get; }
+}
+
+/// <summary>
+/// Items with their getter values, split into training and validation, with every block set up on the training split.
+/// fastai: <c>Datasets</c> / <c>DataBlock.datasets(source)</c>.
+/// </summary>
+/// <typeparam name="TItem">The item type.</typeparam>
+public sealed class Datasets<TItem> : IDatasets
+{
+    private readonly FieldValues<TItem>[] _fields;
+    private readonly string[] _names;
+
+    private Datasets(DataBlockDefinition<TItem> definition, IReadOnlyList<TItem> items, string[] names,
+        FieldValues<TItem>[] fields, int[] train, int[] valid, IReadOnlyList<SkippedItem> skipped)
+    {
+        Definition = definition;
+        Items = items;
+        _names = names;
+        _fields = fields;
+        TrainIndices = train;
+        ValidIndices = valid;
+        Skipped = skipped;
+        Codecs = fields.Select(f => f.Codec).ToArray();
+    }
+
+    /// <summary>The definition the dataset was built from.</summary>
+    public DataBlockDefinition<TItem> Definition { get; }
+
+    /// <inheritdoc />
+    public string Name => Definition.Name;
+
+    /// <summary>Every item <c>[GetItems]</c> returned (skipped ones included; they are in neither split).</summary>
+    public IReadOnlyList<TItem> Items { get; }
+
+    /// <inheritdoc />
+    public int Count => Items.Count;
+
+    /// <inheritdoc />
+    public IReadOnlyList<IFieldCodec> Codecs { get; }
+
+    /// <inheritdoc />
+    public int NInputs => Definition.NInputs;
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> TrainIndices { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> ValidIndices { get; }
+
+    /// <summary>Items left out by <see cref="DatasetsOptions.SkipBadItems"/>, with the reason for each.</summary>
+    public IReadOnlyList<SkippedItem> Skipped { get; }
+
+    /// <summary>The training split.</summary>
+    public DatasetView<TItem> Train => new(this, TrainIndices);
+
+    /// <summary>The validation split.</summary>
+    public DatasetView<TItem> Valid => new(this, ValidIndices);
+
+    /// <inheritdoc />
+    public string ItemName(int index) => _names[index];
+
+    /// <summary>The getter value of field <paramref name="field"/> for item <paramref name="index"/>.</summary>
+    public object? Value(int field, int index) => _fields[field].RawValue(index);
+
+    /// <summary>The typed getter value of field <paramref name="field"/> for item <paramref name="index"/>.</summary>
+    public TValue Value<TValue>(int field, int index) => (TValue)_fields[field].RawValue(index)!;
+
+    /// <inheritdoc />
+    public Sample CreateSample(int index, int fieldCount)
+    {
+        var encoded = new object[fieldCount];
+        try
+        {
+            for (int f = 0; f < fieldCount; f++) encoded[f] = _fields[f].Encode(index, _names[index]);
+        }
+        catch
+        {
+            foreach (object? e in encoded) (e as IDisposable)?.Dispose();
+            throw;
+        }
+        return new Sample(index, _names[index], encoded, fieldCount == Codecs.Count ? Codecs : Codecs.Take(fieldCount).ToArray());
+    }
+
+    /// <summary>
+    /// Builds the datasets: lists the items, runs every getter, splits, sets the blocks up on the training split and
+    /// encodes the labels. Errors name the item and member; with <see cref="DatasetsOptions.SkipBadItems"/> bad items are
+    /// left out and listed in <see cref="Skipped"/> instead (and images are test-decoded up front).
+    /// </summary>
+    /// <exception cref="DataBlocksException">No items, an empty split, or a bad item (without skipping).</exception>
+    public static Datasets<TItem> Create(DataBlockDefinition<TItem> definition, IEnumerable<TItem> items, DatasetsOptions? options = null)
+    {
+        options ??= new DatasetsOptions();
+        var list = items as IReadOnlyList<TItem> ?? items.ToList();
+        if (list.Count == 0)
+            throw new DataBlocksException($"{definition.Name}: there are no items. Check the source folder or file and the [GetItems] member.");
+        string[] names = list.Select(DescribeItem).ToArray();
+
+        var bad = new ConcurrentDictionary<int, string>();
+        Action<int, Exception>? onError = options.SkipBadItems ? (i, e) => bad.TryAdd(i, e.Message) : null;
+
+        var fields = definition.Fields.Select(f => f.Evaluate(list, names, onError)).ToArray();
+
+        var splitter = definition.Splitter ?? new RandomSplitter(0.2);
+        DataSplit split;
+        try
+        {
+            split = splitter.Split(list);
+        }
+        catch (Exception e) when (e is not DataBlocksException)
+        {
+            throw new DataBlocksException($"{definition.Name}: the splitter {splitter.GetType().Name} failed: {e.Message}", e);
+        }
+        split.Validate(list.Count, $"{definition.Name}'s splitter ({splitter.GetType().Name})");
+
+        int[] Good(IEnumerable<int> idx) => idx.Where(i => !bad.ContainsKey(i)).ToArray();
+        int[] train = Good(split.Train);
+        RequireNonEmpty(definition, train, "training");
+
+        for (int f = 0; f < fields.Length; f++)
+        {
+            var def = definition.Fields[f];
+            fields[f].Setup(new FieldInfo(def.Name, def.Member, def.IsInput, definition.Name), train);
+        }
+
+        var used = Good(split.Train.Concat(split.Valid));
+        foreach (var field in fields) field.EncodeEagerly(used, names, onError);
+
+        if (options.SkipBadItems)
+            VerifyLazyFields(definition, fields, list, names, Good(used), bad, options.Workers);
+
+        train = Good(split.Train);
+        int[] valid = Good(split.Valid);
+        RequireNonEmpty(definition, train, "training");
+        RequireNonEmpty(definition, valid, "validation");
+
+        var skipped = bad.OrderBy(kv => kv.Key).Select(kv => new SkippedItem(kv.Key, names[kv.Key], kv.Value)).ToArray();
+        if (skipped.Length > 0 && options.Report is { } report)
+        {
+            report.WriteLine($"{definition.Name}: skipped {skipped.Length} bad item(s):");
+            foreach (var s in skipped) report.WriteLine($"  #{s.Index} {s.Item}: {s.Reason}");
+        }
+        return new Datasets<TItem>(definition, list, names, fields, train, valid, skipped);
+    }
+
+    /// <summary>A dataset over new items that reuses this one's set-up blocks (fastai: <c>test_dl</c>'s dataset).</summary>
+    /// <param name="items">The new items.</param>
+    /// <param name="withLabels">Also evaluate and encode the targets (an unknown label is then an error).</param>
+    public Datasets<TItem> ForNewItems(IEnumerable<TItem> items, bool withLabels)
+    {
+        var list = items as IReadOnlyList<TItem> ?? items.ToList();
+        if (list.Count == 0) throw new DataBlocksException($"{Name}: there are no items to predict on.");
+        string[] names = list.Select(DescribeItem).ToArray();
+        int count = withLabels ? _fields.Length : NInputs;
+        var fields = new FieldValues<TItem>[count];
+        var all = Enumerable.Range(0, list.Count).ToArray();
+        for (int f = 0; f < count; f++)
+        {
+            fields[f] = Definition.Fields[f].Evaluate(list, names, null);
+            fields[f].UseCodec(_fields[f].Codec);
+            fields[f].EncodeEagerly(all, names, null);
+        }
+        var definition = withLabels ? Definition : new DataBlockDefinition<TItem>(Name, Definition.Fields.Take(NInputs).ToArray(),
+            Definition.Splitter, Definition.ItemTransforms, Definition.BatchTransforms);
+        return new Datasets<TItem>(definition, list, names, fields, [], all, []);
+    }
+
+    internal static string DescribeItem(TItem item)
+    {
+        string text = item switch
+        {
+            null => "null",
+            string s => s,
+            FileInfo f => f.FullName,
+            _ => item.ToString() ?? item.GetType().Name,
+        };
+        return text.Length <= 240 ? text : text[..237] + "...";
+    }
+
+    private static void RequireNonEmpty(DataBlockDefinition<TItem> definition, int[] indices, string which)
+    {
+        if (indices.Length == 0)
+            throw new DataBlocksException(
+                $"{definition.Name}: the {which} split is empty. Check the splitter (for GrandparentSplitter, the folder names) " +
+                "and that the items are where the splitter expects them.");
+    }
+
+    private static void VerifyLazyFields(DataBlockDefinition<TItem> definition, FieldValues<TItem>[] fields, IReadOnlyList<TItem> items,
+        string[] names, int[] indices, ConcurrentDictionary<int, string> bad, int? workers)
+    {
+        var lazy = fields.Where(f => !f.Codec.EncodesEagerly).ToArray();
+        if (lazy.Length == 0) return;
+        Parallel.ForEach(indices, new ParallelOptions { MaxDegreeOfParallelism = workers is > 0 ? workers.Value : Environment.ProcessorCount }, i =>
+        {
+            foreach (var f in lazy)
+            {
+                try
+                {
+                    (f.Encode(i, names[i]) as IDisposable)?.Dispose();
+                }
+                catch (DataBlocksException e)
+                {
+                    bad.TryAdd(i, e.Message);
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// <summary>Options for building datasets.</summary>
+public sealed record DatasetsOptions
+{
+    /// <summary>
+    /// Leave out items whose getter fails, whose label is unknown, or whose image cannot be decoded, and report them all
+    /// (<see cref="Datasets{TItem}.Skipped"/>), instead of failing at the first. Images are test-decoded up front.
+    /// </summary>
+    public bool SkipBadItems { get; init; }
+
+    /// <summary>Where the skipped items are listed (default: standard error). Null to stay quiet.</summary>
+    public TextWriter? Report { get; init; } = Console.Error;
+
+    /// <summary>Threads for test-decoding images when skipping bad items (default: all cores).</summary>
+    public int? Workers { get; init; }
+}
+
+/// <summary>One split of a <see cref="Datasets{TItem}"/>: a list of item indices.</summary>
+/// <typeparam name="TItem">The item type.</typeparam>
+public readonly struct DatasetView<TItem>
+{
+    internal DatasetView(Datasets<TItem> datasets, IReadOnlyList<int> indices)
+    {
+        Datasets = datasets;
+        Indices = indices;
+    }
+
+    /// <summary>The datasets this view belongs to.</summary>
+    public Datasets<TItem> Datasets { get; }
+
+    /// <summary>The dataset indices of the split, in split order.</summary>
+    public IReadOnlyList<int> Indices { get; }
+
+    /// <summary>The number of items in the split.</summary>
+    public int Count => Indices.Count;
+
+    /// <summary>The item at position <paramref name="position"/> of the split.</summary>
+    public TItem Item(int position) => Datasets.Items[Indices[position]];
+}

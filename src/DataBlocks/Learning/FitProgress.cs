@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace DataBlocks.Learning;
+
+/// <summary>How a learner reports training: the epoch table and, on an interactive terminal, a live progress bar.</summary>
+public enum ProgressMode
+{
+    /// <summary>A live bar on an interactive terminal; plain epoch lines when output is redirected.</summary>
+    Auto,
+
+    /// <summary>Plain lines only: the header and one line per epoch.</summary>
+    Plain,
+
+    /// <summary>Nothing.</summary>
+    Silent,
+}
+
+/// <summary>Renders fit progress. One instance per fit.</summary>
+internal abstract class FitProgress
+{
+    public static FitProgress Create(ProgressMode mode, TextWriter? writer)
+    {
+        if (mode == ProgressMode.Silent || writer is null) return new SilentProgress();
+        bool interactive = mode == ProgressMode.Auto && ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected
+                           && AnsiConsole.Profile.Capabilities.Interactive;
+        return interactive ? new LiveProgress() : new PlainProgress(writer);
+    }
+
+    /// <summary>Runs the fit loop inside the display.</summary>
+    public abstract void Run(string header, Action body);
+
+    public abstract void Row(string row);
+
+    public abstract void Batch(string phase, int epoch, int epochs, int done, int total, double? loss);
+
+    private sealed class SilentProgress : FitProgress
+    {
+        public override void Run(string header, Action body) => body();
+
+        public override void Row(string row) { }
+
+        public override void Batch(string phase, int epoch, int epochs, int done, int total, double? loss) { }
+    }
+
+    private sealed class PlainProgress(TextWriter writer) : FitProgress
+    {
+        public override void Run(string header, Action body)
+        {
+            writer.WriteLine(header);
+            writer.Flush();
+            body();
+        }
+
+        public override void Row(string row)
+        {
+            writer.WriteLine(row);
+            writer.Flush();
+        }
+
+        public override void Batch(string phase, int epoch, int epochs, int done, int total, double? loss) { }
+    }
+
+    private sealed class LiveProgress : FitProgress
+    {
+        private readonly List<IRenderable> _lines = [];
+        private readonly Stopwatch _phase = new();
+        private readonly Stopwatch _sinceRefresh = Stopwatch.StartNew();
+        private LiveDisplayContext? _context;
+        private string _bar = "";
+
+        public override void Run(string header, Action body)
+        {
+            _lines.Add(new Text(header));
+            AnsiConsole.Live(Render()).AutoClear(false).Overflow(VerticalOverflow.Visible).Start(ctx =>
+            {
+                _context = ctx;
+                body();
+                _bar = "";
+                ctx.UpdateTarget(Render());
+            });
+        }
+
+        public override void Row(string row)
+        {
+            _lines.Add(new Text(row));
+            _bar = "";
+            _context?.UpdateTarget(Render());
+        }
+
+        public override void Batch(string phase, int epoch, int epochs, int done, int total, double? loss)
+        {
+            if (done <= 1) _phase.Restart();
+            if (done < total && _sinceRefresh.ElapsedMilliseconds < 100) return;
+            _sinceRefresh.Restart();
+            const int width = 30;
+            int filled = total == 0 ? width : (int)Math.Round((double)width * done / total);
+            var elapsed = _phase.Elapsed;
+            var remaining = done == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(elapsed.Ticks * (total - done) / done);
+            _bar = $"[grey]epoch {epoch + 1}/{epochs} {phase}[/] [green]{new string('━', filled)}[/][grey]{new string('━', width - filled)}[/] " +
+                   $"{done}/{total} {EpochTable.Time(elapsed)}<{EpochTable.Time(remaining)}" +
+                   (loss is { } l ? $" loss {EpochTable.Number(l)}" : "");
+            _context?.UpdateTarget(Render());
+        }
+
+        private IRenderable Render() => _bar.Length == 0 ? new Rows(_lines) : new Rows([.. _lines, new Markup(_bar)]);
+    }
+}
