@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using DataBlocks.Data;
+using DataBlocks.TestKit;
+using DataBlocks.Vision;
+using TorchSharp;
+using Xunit;
+
+namespace DataBlocks.Tests;
+
+[Collection("Torch")]
+public class DataLoaderTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly string _root;
+
+    public DataLoaderTests() => _root = TestData.Shapes(_dir.Path);
+
+    public void Dispose() => _dir.Dispose();
+
+    private DataLoaders<string> Loaders(int bs = 8, int? seed = 3, int workers = 0, IItemTransform? item = null, IBatchTransform? batch = null) =>
+        DataLoaders<string>.Create(TestData.ImageCategory(), TestData.Files(_root),
+            new DataLoaderOptions { BatchSize = bs, Seed = seed, Workers = workers, Device = torch.CPU, ItemTransforms = item, BatchTransforms = batch });
+
+    [Fact]
+    public void Batches_Have_Fastai_Shapes_And_Types()
+    {
+        var dls = Loaders();
+        using var b = dls.Train.OneBatch();
+        Assert.Equal(new long[] { 8, 3, 32, 32 }, b.Inputs[0].shape);
+        Assert.Equal(torch.float32, b.Inputs[0].dtype);
+        Assert.InRange(b.Inputs[0].max().item<float>(), 0.5f, 1f);
+        Assert.Equal(new long[] { 8 }, b.Targets[0].shape);
+        Assert.Equal(torch.int64, b.Targets[0].dtype);
+        Assert.Equal(3, dls.C);
+    }
+
+    [Fact]
+    public void Labels_In_A_Batch_Match_The_Items()
+    {
+        var dls = Loaders();
+        using var b = dls.Valid.OneBatch();
+        var vocab = new[] { "circle", "square", "triangle" };
+        var labels = b.Targets[0].data<long>().ToArray();
+        for (int i = 0; i < b.Size; i++) Assert.Equal(Label.FromParentFolder(b.Items[i]), vocab[labels[i]]);
+    }
+
+    [Fact]
+    public void Training_Drops_The_Last_Partial_Batch_And_Validation_Keeps_It()
+    {
+        var dls = Loaders(bs: 10);
+        Assert.Equal(2, dls.Train.Count);   // 24 items
+        Assert.Equal(2, dls.Valid.Count);   // 12 items: 10 + 2
+        Assert.Equal(new[] { 10, 10 }, dls.Train.Select(b => b.Size).ToArray());
+        Assert.Equal(new[] { 10, 2 }, dls.Valid.Select(b => b.Size).ToArray());
+    }
+
+    [Fact]
+    public void Validation_Is_Not_Shuffled_And_Training_Is_Reshuffled_Each_Epoch()
+    {
+        var dls = Loaders();
+        Assert.Equal(dls.Datasets.ValidIndices, dls.Valid.SelectMany(b => b.Indices).ToArray());
+        var first = dls.Train.SelectMany(b => b.Indices).ToArray();
+        var second = dls.Train.SelectMany(b => b.Indices).ToArray();
+        Assert.NotEqual(first, second);
+        Assert.Equal(first.OrderBy(i => i), second.OrderBy(i => i));
+    }
+
+    [Fact]
+    public void Same_Seed_Gives_The_Same_Batches_Whatever_The_Worker_Count()
+    {
+        var resize = new Resize(24);   // a random crop on training: augmentation must be reproducible too
+        float[] Pixels(DataLoaders<string> dls) => dls.Train.SelectMany(b => b.Inputs[0].data<float>().ToArray()).ToArray();
+        var a = Pixels(Loaders(workers: 0, item: resize));
+        var b = Pixels(Loaders(workers: 2, item: resize));
+        var c = Pixels(Loaders(workers: 3, item: resize));
+        Assert.Equal(a, b);
+        Assert.Equal(a, c);
+        Assert.NotEqual(a, Pixels(Loaders(seed: 4, workers: 0, item: resize)));
+    }
+
+    [Fact]
+    public void A_Batch_Size_Larger_Than_The_Training_Split_Is_An_Error()
+    {
+        var e = Assert.Throws<DataBlocksException>(() => Loaders(bs: 100));
+        Assert.Contains("24 items", e.Message);
+        Assert.Contains("batch size 100", e.Message);
+    }
+
+    [Fact]
+    public void Images_Of_Different_Sizes_Without_Resize_Name_Both_Files()
+    {
+        SyntheticImages.Write(Path.Combine(_root, "train", "circle", "big.png"), 40, 30, SkiaSharp.SKColors.Red);
+        var dls = DataLoaders<string>.Create(TestData.ImageCategory(), TestData.Files(_root),
+            new DataLoaderOptions { BatchSize = 25, Seed = 1, Workers = 0, Device = torch.CPU, Shuffle = false });
+        var e = Assert.Throws<DataBlocksException>(() => dls.Train.OneBatch());
+        Assert.Contains("big.png", e.Message);
+        Assert.Contains("Resize", e.Message);
+    }
+
+    [Fact]
+    public void A_Bad_File_Fails_The_Batch_With_Its_Name_From_A_Worker_Thread()
+    {
+        TestData.Damage(TestData.Files(Path.Combine(_root, "valid"))[3]);
+        var dls = Loaders(workers: 2);
+        var e = Assert.Throws<BadItemException>(() => dls.Valid.Select(b => b.Size).ToArray());
+        Assert.Contains("valid", e.Path);
+    }
+
+    [Fact]
+    public void Test_Loader_Loads_Inputs_Only_Or_Checks_Labels_When_Asked()
+    {
+        var dls = Loaders();
+        var files = TestData.Files(Path.Combine(_root, "valid")).Take(5).ToArray();
+        using (var b = dls.TestDataLoader(files).OneBatch())
+        {
+            Assert.Single(b.Fields);
+            Assert.Equal(5, b.Size);
+            Assert.Throws<InvalidOperationException>(() => b.Field(1, "Shape"));
+        }
+        using (var b = dls.TestDataLoader(files, withLabels: true).OneBatch()) Assert.Equal(2, b.Fields.Count);
+
+        string odd = Path.Combine(_dir.Path, "hexagon", "h.jpg");
+        Directory.CreateDirectory(Path.GetDirectoryName(odd)!);
+        File.Copy(files[0], odd);
+        var e = Assert.Throws<DataBlocksException>(() => dls.TestDataLoader([odd], withLabels: true));
+        Assert.Contains("'hexagon'", e.Message);
+    }
+
+    [Fact]
+    public void Normalize_Decodes_Back_For_Display()
+    {
+        var dls = Loaders(batch: Normalize.Imagenet);
+        using var raw = Loaders().Valid.OneBatch();
+        using var normalized = dls.Valid.OneBatch();
+        Assert.True(normalized.Inputs[0].min().item<float>() < 0);
+        using var decoded = dls.Valid.Decode(normalized);
+        Assert.True(decoded.Inputs[0].allclose(raw.Inputs[0], rtol: 1e-4, atol: 1e-5));
+    }
+
+    [Fact]
+    public void Stopping_Early_Releases_The_Workers()
+    {
+        var dls = Loaders(bs: 4, workers: 2);
+        for (int i = 0; i < 20; i++)
+            foreach (var b in dls.Train) { Assert.Equal(4, b.Size); break; }
+    }
+
+    [Fact]
+    public void Memory_Stays_Flat_Over_500_Batches()
+    {
+        var dls = Loaders(bs: 4, workers: 2, item: new Resize(24), batch: Normalize.Imagenet);
+        long liveAt(int batches)
+        {
+            int seen = 0;
+            while (seen < batches)
+                foreach (var b in dls.Train)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    _ = b.Inputs[0].mean().item<float>();
+                    if (++seen == batches) break;
+                }
+            return MemoryProbe.LiveTensors;
+        }
+        liveAt(20);
+        long tensorsBefore = MemoryProbe.LiveTensors;
+        long rssBefore = MemoryProbe.WorkingSet();
+        liveAt(500);
+        long tensorsAfter = MemoryProbe.LiveTensors;
+        long rssAfter = MemoryProbe.WorkingSet();
+        Assert.Equal(tensorsBefore, tensorsAfter);
+        Assert.True(rssAfter - rssBefore < 64L << 20, $"working set grew by {(rssAfter - rssBefore) >> 20} MiB over 500 batches");
+    }
+}
