@@ -1,0 +1,366 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace DataBlocks.Generators.Tests;
+
+/// <summary>
+/// One test per diagnostic: its ID, severity, exact location (the <c>[|...|]</c> span in the source) and the message
+/// arguments; plus the fixed source, which produces no diagnostic and compiles (STYLE.md §8.3).
+/// </summary>
+public class DiagnosticsTests
+{
+    private const string Members = """
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static string Kind(string path) => Label.FromParentFolder(path);
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        """;
+
+    [Fact]
+    public void DB0001_Class_Not_Partial() => Expect("DB0001", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public class [|Pets|]
+        {
+        {{Members}}
+        }
+        """, ["'Pets'", "partial"]);
+
+    [Fact]
+    public void DB0002_Generic_Class() => Expect("DB0002", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class [|Pets|]<T>
+        {
+        {{Members}}
+        }
+        """, ["it is generic"]);
+
+    [Fact]
+    public void DB0002_Class_Nested_In_A_Generic_Type() => Expect("DB0002", $$"""
+        public partial class Outer<T>
+        {
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class [|Pets|]
+            {
+            {{Members}}
+            }
+        }
+        """, ["generic type 'Outer'"]);
+
+    [Fact]
+    public void DB0003_Unknown_Block_Name() => Expect("DB0003", $$"""
+        [Block(ImageBlock, [|"Catgory"|])]
+        public partial class Pets
+        {
+        {{Members}}
+        }
+        """, ["\"Catgory\"", "DataBlocks.Blocks"]);
+
+    [Fact]
+    public void DB0003_Type_That_Is_Not_A_Block() => Expect("DB0003", $$"""
+        [Block(ImageBlock, [|typeof(string)|])]
+        public partial class Pets
+        {
+        {{Members}}
+        }
+        """, ["typeof(String)", "does not implement DataBlocks.Data.IBlock<TValue>"]);
+
+    [Fact]
+    public void DB0003_Block_Without_A_Public_Parameterless_Constructor() => Expect("DB0003", $$"""
+        public sealed class MyBlock : DataBlocks.BlockTypes.CategoryBlock<string> { public MyBlock(int x) { } }
+
+        [Block(ImageBlock, [|typeof(MyBlock)|])]
+        public partial class Pets
+        {
+        {{Members}}
+        }
+        """, ["no public parameterless constructor"]);
+
+    [Fact]
+    public void DB0004_One_Block() => Expect("DB0004", $$"""
+        [[|Block(ImageBlock)|]]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["'Pets'", "1 block"]);
+
+    [Fact]
+    public void DB0005_NInputs_Out_Of_Range() => Expect("DB0005", $$"""
+        [Block(ImageBlock, CategoryBlock, [|NInputs = 2|])]
+        public partial class Pets
+        {
+        {{Members}}
+        }
+        """, ["NInputs = 2", "between 1 and 1"]);
+
+    [Fact]
+    public void DB0006_Containing_Type_Not_Partial() => Expect("DB0006", $$"""
+        public class Outer
+        {
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class [|Pets|]
+            {
+            {{Members}}
+            }
+        }
+        """, ["'Outer'"]);
+
+    [Fact]
+    public void DB0007_Item_Type_Less_Accessible_Than_The_Class() => Expect("DB0007", $$"""
+        internal sealed record Row(string Path);
+
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class [|Pets|]
+        {
+            [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
+            [GetX] static string Photo(Row r) => r.Path;
+            [GetY] static string Kind(Row r) => "cat";
+            [Splitter] static ISplitter Split => new RandomSplitter(0.2, 1);
+        }
+        """, ["'Demo.Row'", "the item type"]);
+
+    [Fact]
+    public void DB0100_No_Item_Type() => Expect("DB0100", """
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class [|Pets|]
+        {
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["'Pets'", "[GetItems]"]);
+
+    [Fact]
+    public void DB0101_Two_GetItems() => Expect("DB0101", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+            [GetItems] static IEnumerable<string> [|More|](string root) => ImageFiles.Under(root);
+        }
+        """, ["'Files'", "'More'"]);
+
+    [Fact]
+    public void DB0102_GetItems_Not_A_Sequence() => Expect("DB0102", """
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static int [|Files|](string root) => 3;
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["'Files'", "returns 'int'"]);
+
+    [Fact]
+    public void DB0200_Getter_Takes_The_Wrong_Item_Type() => Expect("DB0200", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+            [GetX] static string Photo([|int|] index) => "";
+        }
+        """, ["'Photo'", "'int'", "'string'"]);
+
+    [Fact]
+    public void DB0201_Getter_Type_Not_Accepted_By_Its_Block() => Expect("DB0201", """
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static [|double|] Kind(string path) => 1.5;
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["'Kind'", "'double'", "CategoryBlock", "string, an enum or an integer type"]);
+
+    [Fact]
+    public void DB0201_MultiCategory_Getter_Returning_A_String() => Expect("DB0201", """
+        [Block(ImageBlock, MultiCategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static [|string|] Tags(string path) => "a b";
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["'Tags'", "MultiCategoryBlock", "IEnumerable<T>"]);
+
+    [Fact]
+    public void DB0202_More_Getters_Than_Blocks() => Expect("DB0202", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+            [GetY] static string [|Breed|](string path) => "";
+        }
+        """, ["2 [GetY]", "1 target"]);
+
+    [Fact]
+    public void DB0203_Missing_Getter() => Expect("DB0203", """
+        [Block([|ImageBlock|], CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<int> Ids(string root) => new[] { 1, 2 };
+            [GetY] static string Kind(int id) => "cat";
+            [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
+        }
+        """, ["Input #0", "ImageBlock", "[GetX]", "'int'"]);
+
+    [Fact]
+    public void DB0204_Getter_Not_Static() => Expect("DB0204", """
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] string [|Kind|](string path) => "cat";
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["GetY", "'Kind'", "is not static"]);
+
+    [Fact]
+    public void DB0205_Duplicate_Getter_Index() => Expect("DB0205", """
+        [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+        public partial class Ratings
+        {
+            [GetItems] static IEnumerable<(int, int, float)> Rows(string file) => new[] { (1, 2, 3f) };
+            [GetX(0)] static int User((int, int, float) r) => r.Item1;
+            [[|GetX(0)|]] static int Movie((int, int, float) r) => r.Item2;
+            [GetY] static float Stars((int, int, float) r) => r.Item3;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
+        }
+        """, ["'Movie'", "index 0", "'User'"]);
+
+    [Fact]
+    public void DB0206_Points_Without_An_Image() => Expect("DB0206", """
+        [Block(CategoricalBlock, PointBlock)]
+        public partial class [|Marks|]
+        {
+            [GetItems] static IEnumerable<string> Ids(string root) => new[] { "a" };
+            [GetY] static System.Numerics.Vector2[] Points(string id) => new System.Numerics.Vector2[1];
+            [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
+        }
+        """, ["'Marks'", "PointBlock"]);
+
+    [Fact]
+    public void DB0300_No_Splitter_Is_A_Warning() => Expect("DB0300", """
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class [|Pets|]
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static string Kind(string path) => Label.FromParentFolder(path);
+        }
+        """, ["'Pets'", "20%"], DiagnosticSeverity.Warning);
+
+    [Fact]
+    public void DB0301_Splitter_Of_The_Wrong_Type() => Expect("DB0301", """
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static string Kind(string path) => Label.FromParentFolder(path);
+            [Splitter] static string [|Split|] => "train";
+        }
+        """, ["'Split'", "is a 'string'"]);
+
+    [Fact]
+    public void DB0302_Two_Splitters() => Expect("DB0302", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+            [Splitter] static bool [|IsValid|](string path) => false;
+        }
+        """, ["'Split'", "'IsValid'"]);
+
+    [Fact]
+    public void DB0400_Batch_Transform_Declared_As_Item_Transforms() => Expect("DB0400", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+            [ItemTransforms] static Normalize [|Tfms|] => Normalize.Imagenet;
+        }
+        """, ["ItemTransforms", "'Tfms'", "[BatchTransforms]"]);
+
+    [Fact]
+    public void DB0401_Two_Item_Transforms_Members() => Expect("DB0401", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+            [ItemTransforms] static IItemTransform Size => Transforms.Resize(64);
+            [ItemTransforms] static IItemTransform [|Size2|] => Transforms.Resize(32);
+        }
+        """, ["'Size'", "'Size2'"]);
+
+    [Fact]
+    public void DB0402_Transforms_Method_With_Parameters() => Expect("DB0402", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+            [BatchTransforms] static IBatchTransform [|Norm|](int x) => Normalize.Imagenet;
+        }
+        """, ["'Norm'", "1 parameter"]);
+
+    [Fact]
+    public void DB0900_Language_Version_Too_Old() => Expect("DB0900", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class [|Pets|]
+        {
+        {{Members}}
+        }
+        """, ["'Pets'", "C# 8"], languageVersion: LanguageVersion.CSharp8);
+
+    [Fact]
+    public void Correct_Declaration_Has_No_Diagnostics_And_Compiles()
+    {
+        var run = GeneratorHarness.Run(Source($$"""
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+            {{Members}}
+            }
+            """));
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.OutputErrors);
+        Assert.Single(run.Files);
+    }
+
+    [Fact]
+    public void A_Compile_Error_In_The_Attribute_Is_Left_To_The_Compiler()
+    {
+        var run = GeneratorHarness.Run(Source($$"""
+            [Block(ImageBlok, CategoryBlock)]
+            public partial class Pets
+            {
+            {{Members}}
+            }
+            """));
+        Assert.Empty(run.DataBlocksDiagnostics);
+        Assert.Contains(run.OutputErrors, d => d.Id == "CS0103");
+    }
+
+    private static string Source(string body) => GeneratorHarness.WithUsings("namespace Demo;\n\n" + body);
+
+    private static void Expect(string id, string body, string[] fragments, DiagnosticSeverity severity = DiagnosticSeverity.Error,
+        LanguageVersion languageVersion = LanguageVersion.Latest)
+    {
+        string marked = Source(body);
+        int start = marked.IndexOf("[|", StringComparison.Ordinal);
+        int end = marked.IndexOf("|]", StringComparison.Ordinal) - 2;
+        Assert.True(start >= 0 && end >= start, "the test source needs a [|...|] location marker");
+        string source = marked.Replace("[|", "").Replace("|]", "");
+
+        var run = GeneratorHarness.Run(GeneratorHarness.Compilation(new CSharpParseOptions(languageVersion), source));
+        var diagnostics = run.DataBlocksDiagnostics;
+        var d = Assert.Single(diagnostics, x => x.Id == id);
+        Assert.Equal(severity, d.Severity);
+        Assert.Equal(new TextSpan(start, end - start), d.Location.SourceSpan);
+        Assert.Equal("Test.cs", d.Location.SourceTree?.FilePath);
+        string message = d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string fragment in fragments) Assert.Contains(fragment, message);
+        Assert.StartsWith(Diagnostics.DiagnosticDescriptors.HelpBase, d.Descriptor.HelpLinkUri);
+        Assert.EndsWith("#" + id.ToLowerInvariant(), d.Descriptor.HelpLinkUri);
+        if (severity == DiagnosticSeverity.Error) Assert.Empty(run.Files);   // an error means nothing is generated
+    }
+}
