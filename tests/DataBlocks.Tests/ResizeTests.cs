@@ -84,9 +84,43 @@ public class ResizeTests
         Assert.InRange((int)image.Bitmap.GetPixel(5, 5).Red, 100, 155);
     }
 
+    [Fact]
+    public void Jpegs_Decode_At_The_Smallest_Scale_The_Crop_Needs()
+    {
+        using var dir = new TempDir();
+        string path = SyntheticImages.WriteGradient(dir.Combine("big.jpg"), 800, 400, SKEncodedImageFormat.Jpeg);
+        using (var encoded = EncodedImage.Open(path))
+        using (var bitmap = encoded.Decode(minScale: 0.3))
+            Assert.Equal((300, 150), (bitmap.Width, bitmap.Height));   // 3/8 is the smallest n/8 ≥ 0.3
+
+        // Resize(100) crops a 400×400 window: decoding at 2/8 gives it exactly, and the result matches a full decode.
+        using var scaled = Apply(new Resize(100), path, training: false, seed: 0);
+        var full = new ImageSample(ImageDecoder.Decode(path), path);
+        using (var sample = new Sample(0, path, [full], [new ImageCodec(Field())]))
+        {
+            new Resize(100).Apply(sample, new ItemContext(false, new Random(0)));
+            double diff = 0;
+            for (int y = 0; y < 100; y += 3)
+            for (int x = 0; x < 100; x += 3)
+                diff += Math.Abs(full.Bitmap.GetPixel(x, y).Red - scaled.Bitmap.GetPixel(x, y).Red);
+            Assert.True(diff / (34 * 34) < 4, $"mean difference {diff / (34 * 34):F1} levels");
+        }
+    }
+
+    [Fact]
+    public void Png_Without_Native_Scaling_Decodes_In_Full_And_Still_Resizes()
+    {
+        using var dir = new TempDir();
+        string path = SyntheticImages.WriteGradient(dir.Combine("big.png"), 400, 200);
+        using var encoded = EncodedImage.Open(path);
+        using (var bitmap = encoded.Decode(minScale: 0.25)) Assert.Equal((400, 200), (bitmap.Width, bitmap.Height));
+        using var resized = Apply(new Resize(50), path, training: false, seed: 0);
+        Assert.Equal((50, 50), (resized.Width, resized.Height));
+    }
+
     private static ImageSample Apply(Resize resize, string path, bool training, int seed)
     {
-        var image = new ImageSample(ImageDecoder.Decode(path), path);
+        var image = new ImageSample(EncodedImage.Open(path));
         var sample = new Sample(0, path, [image], [new ImageCodec(Field())]);
         resize.Apply(sample, new ItemContext(training, new Random(seed)));
         return image;

@@ -23,7 +23,7 @@ public class ImageFileBlock : IBlock<string>
 }
 
 /// <summary>The set-up <see cref="ImageFileBlock"/>: path → decoded image → <c>uint8 [B, 3, H, W]</c>.</summary>
-public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>
+public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IHostFloatCollation, IStreamingCollation
 {
     /// <inheritdoc />
     public FieldInfo Field { get; } = field;
@@ -45,42 +45,102 @@ public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>
     {
         if (string.IsNullOrEmpty(value))
             throw new DataBlocksException($"{Field.Member} returned an empty path for item '{item}'.");
-        return new ImageSample(ImageDecoder.Decode(value), value);
+        return new ImageSample(EncodedImage.Open(value));   // decoded when a transform (or collation) needs the pixels
     }
 
     /// <inheritdoc />
-    public unsafe HostTensor Collate(IReadOnlyList<object> samples)
+    public HostTensor Collate(IReadOnlyList<object> samples) => CollateAll(samples, null, null);
+
+    /// <inheritdoc />
+    public HostTensor CollateFloat(IReadOnlyList<object> samples, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift) =>
+        CollateAll(samples, scale.ToArray(), shift.ToArray());
+
+    /// <inheritdoc />
+    public IBatchCollector Begin(int count, float[]? scale, float[]? shift) => new Collector(count, scale, shift);
+
+    private static HostTensor CollateAll(IReadOnlyList<object> samples, float[]? scale, float[]? shift)
     {
-        var first = (ImageSample)samples[0];
-        int w = first.Width, h = first.Height, plane = w * h;
-        foreach (ImageSample s in samples)
-            if (s.Width != w || s.Height != h)
-                throw new DataBlocksException(
-                    $"Images in one batch must have the same size, but '{first.Source}' is {w}x{h} and '{s.Source}' is {s.Width}x{s.Height}. " +
-                    "Add an item transform that sizes every image, such as Resize(224).");
-        var host = HostTensor.Bytes(samples.Count, 3, h, w);
-        var dst = host.Span<byte>();
-        for (int i = 0; i < samples.Count; i++)
+        using var collector = new Collector(samples.Count, scale, shift);
+        for (int i = 0; i < samples.Count; i++) collector.Add(i, samples[i]);
+        return collector.Finish();
+    }
+
+    /// <summary>Writes RGBA bitmaps into CHW planes: uint8, or float32 with a per-channel affine map.</summary>
+    private sealed unsafe class Collector(int count, float[]? scale, float[]? shift) : IBatchCollector
+    {
+        private HostTensor? _host;
+        private string? _firstSource;
+        private int _width, _height;
+
+        public void Add(int position, object sample)
         {
-            var bmp = ((ImageSample)samples[i]).Bitmap;
-            byte* src = (byte*)bmp.GetPixels();
-            int rowBytes = bmp.RowBytes;
-            var r = dst.Slice((i * 3 + 0) * plane, plane);
-            var g = dst.Slice((i * 3 + 1) * plane, plane);
-            var b = dst.Slice((i * 3 + 2) * plane, plane);
-            for (int y = 0; y < h; y++)
+            var image = (ImageSample)sample;
+            if (_firstSource is null)
             {
-                byte* row = src + (long)y * rowBytes;
-                int o = y * w;
-                for (int x = 0; x < w; x++)
+                _firstSource = image.Source;
+                _width = image.Width;
+                _height = image.Height;
+                _host = scale is null ? HostTensor.Bytes(count, 3, _height, _width) : HostTensor.Floats(count, 3, _height, _width);
+            }
+            else if (image.Width != _width || image.Height != _height)
+            {
+                throw new DataBlocksException(
+                    $"Images in one batch must have the same size, but '{_firstSource}' is {_width}x{_height} and '{image.Source}' is {image.Width}x{image.Height}. " +
+                    "Add an item transform that sizes every image, such as Resize(224).");
+            }
+            var bmp = image.Bitmap;
+            byte* src = (byte*)bmp.GetPixels();
+            int rowBytes = bmp.RowBytes, w = _width, h = _height, plane = w * h;
+            if (scale is null)
+            {
+                fixed (byte* dst = _host!.Span<byte>())
                 {
-                    r[o + x] = row[4 * x];
-                    g[o + x] = row[4 * x + 1];
-                    b[o + x] = row[4 * x + 2];
+                    byte* r = dst + (long)position * 3 * plane, g = r + plane, b = g + plane;
+                    for (int y = 0; y < h; y++)
+                    {
+                        byte* p = src + (long)y * rowBytes;
+                        int o = y * w;
+                        for (int x = 0; x < w; x++, p += 4)
+                        {
+                            r[o + x] = p[0];
+                            g[o + x] = p[1];
+                            b[o + x] = p[2];
+                        }
+                    }
+                }
+            }
+            else
+            {
+                float sr = scale[0], sg = scale[1], sb = scale[2], br = shift![0], bg = shift[1], bb = shift[2];
+                fixed (float* dst = _host!.Span<float>())
+                {
+                    float* r = dst + (long)position * 3 * plane, g = r + plane, b = g + plane;
+                    for (int y = 0; y < h; y++)
+                    {
+                        byte* p = src + (long)y * rowBytes;
+                        int o = y * w;
+                        for (int x = 0; x < w; x++, p += 4)
+                        {
+                            r[o + x] = p[0] * sr + br;
+                            g[o + x] = p[1] * sg + bg;
+                            b[o + x] = p[2] * sb + bb;
+                        }
+                    }
                 }
             }
         }
-        return host;
+
+        public HostTensor Finish()
+        {
+            var host = _host ?? throw new InvalidOperationException("No image was added to the batch.");
+            _host = null;
+            return host;
+        }
+
+        public void Dispose()
+        {
+            _host?.Dispose();
+        }
     }
 
     /// <inheritdoc />

@@ -22,6 +22,9 @@ public class DataLoader : IEnumerable<Batch>
     private readonly int[] _indices;
     private readonly IItemTransform[] _itemTransforms;
     private readonly IBatchTransform[] _batchTransforms;
+    private readonly IBatchTransform[] _deviceTransforms;
+    private readonly float[]? _hostScale;
+    private readonly float[]? _hostShift;
     private readonly int _fieldCount;
     private readonly int _prefetch;
     private int _epoch;
@@ -59,6 +62,28 @@ public class DataLoader : IEnumerable<Batch>
         _itemTransforms = ItemPipeline.Merge(itemTransforms).ToArray();
         _batchTransforms = BatchPipeline.Merge(batchTransforms).ToArray();
         _fieldCount = fieldCount;
+        (_hostScale, _hostShift, _deviceTransforms) = PlanHostFloat(_batchTransforms, device);
+    }
+
+    /// <summary>
+    /// On the CPU, a leading IntToFloatTensor (with a Normalize right after it) is fused into collation on the workers
+    /// (<see cref="IHostFloatCollation"/>); the remaining transforms run on the batch tensor.
+    /// </summary>
+    private static (float[]? Scale, float[]? Shift, IBatchTransform[] Remaining) PlanHostFloat(IBatchTransform[] transforms, torch.Device device)
+    {
+        if (device.type != DeviceType.CPU || transforms.Length == 0 || transforms[0] is not IntToFloatTensor) return (null, null, transforms);
+        if (transforms.Length > 1 && transforms[1] is Normalize n && n.Mean.Length == 3)
+        {
+            var scale = new float[3];
+            var shift = new float[3];
+            for (int c = 0; c < 3; c++)
+            {
+                scale[c] = 1f / (255f * n.Std[c]);
+                shift[c] = -n.Mean[c] / n.Std[c];
+            }
+            return (scale, shift, transforms[2..]);
+        }
+        return ([1f / 255f, 1f / 255f, 1f / 255f], [0f, 0f, 0f], transforms[1..]);
     }
 
     /// <summary>Whether this is a training loader (random augmentation on).</summary>
@@ -224,18 +249,34 @@ public class DataLoader : IEnumerable<Batch>
         }
     }
 
-    /// <summary>Decodes, transforms and collates one batch (worker thread; no tensors).</summary>
+    /// <summary>
+    /// Decodes, transforms and collates one batch (worker thread; no tensors). Fields whose codec collates as it goes
+    /// (<see cref="IStreamingCollation"/>, images) are written into the batch array as soon as their item is transformed,
+    /// and their pixels freed; the others are collated at the end.
+    /// </summary>
     private HostBatch Build(int[] indices, int epoch, int batchNumber)
     {
-        var samples = new Sample[indices.Length];
+        int n = indices.Length;
+        var codecs = _datasets.Codecs;
+        var collectors = new IBatchCollector?[_fieldCount];
+        var columns = new object[_fieldCount][];
+        var items = new string[n];
+        var fields = new HostTensor[_fieldCount];
         int made = 0;
         try
         {
-            for (int j = 0; j < indices.Length; j++)
+            for (int f = 0; f < _fieldCount; f++)
             {
-                samples[j] = _datasets.CreateSample(indices[j], _fieldCount);
-                made++;
-                PointScaling.Apply(samples[j]);
+                if (codecs[f] is IStreamingCollation streaming)
+                    collectors[f] = streaming.Begin(n, codecs[f] is IHostFloatCollation ? _hostScale : null, _hostShift);
+                else
+                    columns[f] = new object[n];
+            }
+            for (int j = 0; j < n; j++)
+            {
+                using var sample = _datasets.CreateSample(indices[j], _fieldCount);
+                items[j] = sample.Item;
+                PointScaling.Apply(sample);
                 if (_itemTransforms.Length > 0)
                 {
                     var context = new ItemContext(IsTraining, new Random(DataBlocks.Seed.Mix(Seed, epoch, batchNumber, j)));
@@ -243,39 +284,47 @@ public class DataLoader : IEnumerable<Batch>
                     {
                         try
                         {
-                            t.Apply(samples[j], context);
+                            t.Apply(sample, context);
                         }
                         catch (Exception e) when (e is not DataBlocksException)
                         {
-                            throw new DataBlocksException($"Item transform {t.Name} failed on item '{samples[j].Item}': {e.Message}", e);
+                            throw new DataBlocksException($"Item transform {t.Name} failed on item '{sample.Item}': {e.Message}", e);
                         }
                     }
                 }
-            }
-            var fields = new HostTensor[_fieldCount];
-            int collated = 0;
-            try
-            {
-                var column = new object[indices.Length];
                 for (int f = 0; f < _fieldCount; f++)
                 {
-                    for (int j = 0; j < samples.Length; j++) column[j] = samples[j].Fields[f];
-                    fields[f] = _datasets.Codecs[f].Collate(column);
-                    collated++;
+                    if (collectors[f] is { } collector) collector.Add(j, sample.Fields[f]);   // disposed with the sample
+                    else
+                    {
+                        columns[f][j] = sample.Fields[f];
+                        sample.Fields[f] = Kept;   // the column owns it now
+                    }
                 }
             }
-            catch
+            for (int f = 0; f < _fieldCount; f++)
             {
-                for (int f = 0; f < collated; f++) fields[f].Dispose();
-                throw;
+                fields[f] = collectors[f] is { } collector ? collector.Finish() : codecs[f].Collate(columns[f]);
+                made++;
             }
-            return new HostBatch(fields, indices, samples.Select(s => s.Item).ToArray());
+            return new HostBatch(fields, indices, items);
+        }
+        catch
+        {
+            for (int f = 0; f < made; f++) fields[f].Dispose();
+            throw;
         }
         finally
         {
-            for (int j = 0; j < made; j++) samples[j].Dispose();
+            foreach (var c in collectors) c?.Dispose();
+            foreach (var column in columns)
+                if (column is not null)
+                    foreach (object? o in column) (o as IDisposable)?.Dispose();
         }
     }
+
+    /// <summary>Placeholder left in a sample whose field value moved to a collation column.</summary>
+    private static readonly object Kept = new();
 
     /// <summary>Host arrays → device tensors → batch transforms (iterating thread).</summary>
     private Batch ToBatch(HostBatch host)
@@ -289,7 +338,7 @@ public class DataLoader : IEnumerable<Batch>
         var batch = new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), codecs, host.Indices, host.Items);
         try
         {
-            foreach (var t in _batchTransforms) t.Encode(batch, IsTraining);
+            foreach (var t in _deviceTransforms) t.Encode(batch, IsTraining);
         }
         catch
         {

@@ -237,7 +237,15 @@ public sealed class Datasets<TItem> : IDatasets
             {
                 try
                 {
-                    (f.Encode(i, names[i]) as IDisposable)?.Dispose();
+                    object sample = f.Encode(i, names[i]);
+                    try
+                    {
+                        if (sample is ImageSample image) _ = image.Bitmap;   // decode in full: finds truncated files too
+                    }
+                    finally
+                    {
+                        (sample as IDisposable)?.Dispose();
+                    }
                 }
                 catch (DataBlocksException e)
                 {

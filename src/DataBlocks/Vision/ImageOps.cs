@@ -28,18 +28,35 @@ internal static class ImageOps
                 scale = (double)current.Width / src.Width;
             }
             double sx = (double)current.Width / src.Width, sy = (double)current.Height / src.Height;
-            var dst = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+            var window = SKRect.Create((float)(left * sx), (float)(top * sy), (float)(cw * sx), (float)(ch * sy));
+            var dst = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
             using (var canvas = new SKCanvas(dst))
-            using (var image = SKImage.FromBitmap(current))
+            using (var image = SKImage.FromPixels(current.PeekPixels()))   // no copy: current outlives the image
             {
-                canvas.Clear(SKColors.Black);
-                var matrix = SKMatrix.CreateScale((float)(width / (cw * sx)), (float)(height / (ch * sy)));
-                matrix = SKMatrix.Concat(matrix, SKMatrix.CreateTranslation((float)(-left * sx), (float)(-top * sy)));
-                using var shader = image.ToShader(tileMode, tileMode, Bilinear, matrix);
-                using var paint = new SKPaint { Shader = shader, IsAntialias = false, BlendMode = SKBlendMode.SrcOver };
-                canvas.DrawRect(0, 0, width, height, paint);
+                bool inside = window.Left >= 0 && window.Top >= 0 && window.Right <= current.Width && window.Bottom <= current.Height;
+                if (inside || tileMode == SKShaderTileMode.Decal)
+                {
+                    // The fast path: draw the window (or, for black padding, the part of it that holds pixels).
+                    if (!inside) canvas.Clear(SKColors.Black);
+                    var visible = window;
+                    if (!visible.IntersectsWith(SKRect.Create(current.Width, current.Height))) return dst;
+                    visible.Intersect(SKRect.Create(current.Width, current.Height));
+                    float kx = width / window.Width, ky = height / window.Height;
+                    var target = new SKRect((visible.Left - window.Left) * kx, (visible.Top - window.Top) * ky,
+                        (visible.Right - window.Left) * kx, (visible.Bottom - window.Top) * ky);
+                    canvas.DrawImage(image, visible, target, Bilinear);
+                }
+                else
+                {
+                    // Border or reflection padding: an image shader tiles the picture beyond its edges.
+                    var matrix = SKMatrix.CreateScale(width / window.Width, height / window.Height);
+                    matrix = SKMatrix.Concat(matrix, SKMatrix.CreateTranslation(-window.Left, -window.Top));
+                    using var shader = image.ToShader(tileMode, tileMode, Bilinear, matrix);
+                    using var paint = new SKPaint { Shader = shader, IsAntialias = false, BlendMode = SKBlendMode.Src };
+                    canvas.DrawRect(0, 0, width, height, paint);
+                }
             }
-            return AsOpaque(dst);
+            return dst;
         }
         finally
         {
@@ -67,18 +84,5 @@ internal static class ImageOps
             }
         }
         return dst;
-    }
-
-    private static SKBitmap AsOpaque(SKBitmap premul)
-    {
-        // The canvas was cleared to opaque black first, so every pixel is opaque: only the alpha type changes.
-        var info = new SKImageInfo(premul.Width, premul.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        var copy = new SKBitmap(info);
-        unsafe
-        {
-            Buffer.MemoryCopy((void*)premul.GetPixels(), (void*)copy.GetPixels(), copy.ByteCount, premul.ByteCount);
-        }
-        premul.Dispose();
-        return copy;
     }
 }

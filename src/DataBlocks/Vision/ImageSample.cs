@@ -4,38 +4,79 @@ using SkiaSharp;
 namespace DataBlocks.Vision;
 
 /// <summary>
-/// A decoded image inside the loader: an opaque RGBA bitmap (alpha dropped, as fastai's <c>convert('RGB')</c>) plus
-/// where it came from. Owned by one worker thread; disposed after collation.
+/// An image inside the loader. It starts as an <see cref="EncodedImage"/> (header read, size known) and is decoded
+/// when a transform first needs its pixels: <see cref="Resize"/> asks for just the scale it needs, everything else for
+/// the full size. Decoded pixels are an opaque RGBA bitmap. Owned by one worker thread; disposed after collation.
 /// </summary>
 public sealed class ImageSample : IDisposable
 {
-    /// <summary>Wraps <paramref name="bitmap"/>; the sample takes ownership.</summary>
+    private EncodedImage? _encoded;
+    private SKBitmap? _bitmap;
+
+    /// <summary>Wraps decoded pixels; the sample takes ownership.</summary>
     public ImageSample(SKBitmap bitmap, string source)
     {
-        Bitmap = bitmap;
+        _bitmap = bitmap;
         Source = source;
     }
 
-    /// <summary>The pixels (RGBA 8888, opaque).</summary>
-    public SKBitmap Bitmap { get; private set; }
+    /// <summary>Wraps an image not decoded yet; the sample takes ownership.</summary>
+    public ImageSample(EncodedImage encoded)
+    {
+        _encoded = encoded;
+        Source = encoded.Source;
+    }
+
+    /// <summary>The pixels (RGBA 8888, opaque), decoded at full size on first use if no transform decoded them smaller.</summary>
+    public SKBitmap Bitmap
+    {
+        get
+        {
+            if (_bitmap is null) Decode(1.0);
+            return _bitmap!;
+        }
+    }
 
     /// <summary>The file the image was read from.</summary>
     public string Source { get; }
 
-    /// <summary>Width in pixels.</summary>
-    public int Width => Bitmap.Width;
+    /// <summary>The current width: full size until decoded, then the bitmap's.</summary>
+    public int Width => _bitmap?.Width ?? _encoded!.Width;
 
-    /// <summary>Height in pixels.</summary>
-    public int Height => Bitmap.Height;
+    /// <summary>The current height: full size until decoded, then the bitmap's.</summary>
+    public int Height => _bitmap?.Height ?? _encoded!.Height;
 
-    /// <summary>Replaces the pixels (disposing the old bitmap).</summary>
+    /// <summary>Whether the pixels are decoded.</summary>
+    public bool IsDecoded => _bitmap is not null;
+
+    /// <summary>
+    /// Decodes the pixels (if they are not yet) at no less than <paramref name="minScale"/> of the current size, and
+    /// returns the scale of the decoded bitmap relative to that size (1 when already decoded or decoded in full).
+    /// </summary>
+    public double Decode(double minScale)
+    {
+        if (_bitmap is not null) return 1.0;
+        int width = _encoded!.Width;
+        _bitmap = _encoded.Decode(Math.Clamp(minScale, 0, 1));
+        _encoded.Dispose();
+        _encoded = null;
+        return (double)_bitmap.Width / width;
+    }
+
+    /// <summary>Replaces the pixels (disposing the old ones).</summary>
     public void Replace(SKBitmap bitmap)
     {
-        if (ReferenceEquals(bitmap, Bitmap)) return;
-        Bitmap.Dispose();
-        Bitmap = bitmap;
+        if (ReferenceEquals(bitmap, _bitmap)) return;
+        _bitmap?.Dispose();
+        _encoded?.Dispose();
+        _encoded = null;
+        _bitmap = bitmap;
     }
 
     /// <inheritdoc />
-    public void Dispose() => Bitmap.Dispose();
+    public void Dispose()
+    {
+        _bitmap?.Dispose();
+        _encoded?.Dispose();
+    }
 }

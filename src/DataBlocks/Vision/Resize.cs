@@ -81,12 +81,18 @@ public sealed class Resize : IItemTransform
         foreach (object field in sample.Fields)
         {
             if (field is not ImageSample image) continue;
-            if (size != (image.Width, image.Height))
+            int w = image.Width, h = image.Height;   // the full size, read from the header
+            if (size != (w, h))
             {
-                size = (image.Width, image.Height);
-                window = Window(image.Width, image.Height, px, py);
+                size = (w, h);
+                window = Window(w, h, px, py);
             }
-            image.Replace(ImageOps.Draw(image.Bitmap, window.l, window.t, window.cw, window.ch, Width, Height, TileMode));
+            // Decode no larger than the window needs (JPEG decodes natively at n/8 scales): a 4000×3000 photo cropped
+            // to 224×224 decodes at 1/8 scale. Then map the window onto the decoded pixels.
+            image.Decode(Math.Min(1.0, Math.Max((double)Width / window.cw, (double)Height / window.ch)));
+            var bitmap = image.Bitmap;
+            double sx = (double)bitmap.Width / w, sy = (double)bitmap.Height / h;
+            image.Replace(ImageOps.Draw(bitmap, window.l * sx, window.t * sy, window.cw * sx, window.ch * sy, Width, Height, TileMode));
         }
         if (size is not { } s) return;
         foreach (object field in sample.Fields)

@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using DataBlocks.Vision;
+using SkiaSharp;
+using TorchSharp;
+
+namespace DataBlocks.Bench;
+
+/// <summary>One measured configuration.</summary>
+internal sealed record Measurement(string Name, string What, double ImagesPerSecond, double Seconds, int Images);
+
+/// <summary>
+/// Images per second through the training DataLoader (decode + Resize(224) crop + collate + uint8→float + normalise),
+/// against the same files decoded and resized by SkiaSharp on one thread, measured in the same run.
+/// </summary>
+internal static class LoaderBenchmark
+{
+    public const int Size = 224;
+
+    public static IReadOnlyList<Measurement> Run(string folder, int trials, TextWriter log)
+    {
+        var files = ImageFiles.Under(folder);
+        foreach (var f in files) File.ReadAllBytes(f);   // warm the page cache so every contender reads from memory
+        log.WriteLine($"{files.Count} photos in {folder}; {trials} trial(s) each, median reported.");
+
+        var raw = new List<double>();
+        var loaders = new Dictionary<int, List<(double Rate, double Seconds, int Images)>> { [0] = [], [2] = [] };
+        RawBaseline(files);   // warm-up (JIT, Skia)
+        Loader(folder, 0);
+        for (int t = 0; t < trials; t++)
+        {
+            raw.Add(RawBaseline(files));
+            foreach (int workers in loaders.Keys) loaders[workers].Add(Loader(folder, workers));
+            log.WriteLine($"  trial {t + 1}: raw {raw[^1]:F1} img/s, 0 workers {loaders[0][^1].Rate:F1}, 2 workers {loaders[2][^1].Rate:F1}");
+        }
+
+        double rawRate = Median(raw);
+        var result = new List<Measurement>
+        {
+            new("SkiaSharp decode + resize, 1 thread (baseline)", "decode + resize", rawRate, files.Count / rawRate, files.Count),
+        };
+        foreach (var (workers, runs) in loaders)
+        {
+            var median = runs.OrderBy(r => r.Rate).ElementAt(runs.Count / 2);
+            result.Add(new($"DataLoader, {workers} worker{(workers == 1 ? "" : "s")}", "decode + resize + collate + normalise", median.Rate, median.Seconds, median.Images));
+        }
+        return result;
+    }
+
+    /// <summary>What a developer would write by hand: decode, take the centre square, draw it at 224×224 (bilinear).</summary>
+    private static double RawBaseline(IReadOnlyList<string> files)
+    {
+        var clock = Stopwatch.StartNew();
+        using var target = new SKBitmap(new SKImageInfo(Size, Size, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(target);
+        var sampling = new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None);
+        foreach (string file in files)
+        {
+            using var bitmap = SKBitmap.Decode(file) ?? throw new InvalidOperationException($"cannot decode {file}");
+            int side = Math.Min(bitmap.Width, bitmap.Height);
+            var source = SKRect.Create((bitmap.Width - side) / 2, (bitmap.Height - side) / 2, side, side);
+            using var image = SKImage.FromBitmap(bitmap);
+            canvas.DrawImage(image, source, SKRect.Create(0, 0, Size, Size), sampling);
+        }
+        return files.Count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static (double Rate, double Seconds, int Images) Loader(string folder, int workers)
+    {
+        var dls = DogsCats.DataLoaders(folder, bs: 64, seed: 1, workers: workers, device: torch.CPU,
+            item: Transforms.Resize(Size), batch: Transforms.ImagenetNormalize());
+        var clock = Stopwatch.StartNew();
+        int images = 0;
+        foreach (var batch in dls.Train)
+        {
+            using var scope = torch.NewDisposeScope();
+            images += batch.Size;
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        return (images / seconds, seconds, images);
+    }
+
+    private static double Median(List<double> values) => values.OrderBy(v => v).ElementAt(values.Count / 2);
+}

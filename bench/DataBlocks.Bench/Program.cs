@@ -1,0 +1,81 @@
+// DataBlocks benchmarks: whole-run figures with a baseline measured in the same run, written to docs/benchmarks.md.
+//   dotnet run --project bench/DataBlocks.Bench -c Release                 data-loading benchmark (3 trials)
+//   dotnet run --project bench/DataBlocks.Bench -c Release -- --check      ... and exit 1 when a target is missed
+//   dotnet run --project bench/DataBlocks.Bench -c Release -- micro        BenchmarkDotNet micro-benchmarks
+using System;
+using System.IO;
+using System.Linq;
+using BenchmarkDotNet.Running;
+using DataBlocks.Bench;
+using Spectre.Console;
+
+if (args.Contains("micro"))
+{
+    BenchmarkRunner.Run<MicroBenchmarks>();
+    return 0;
+}
+
+int trials = args.SkipWhile(a => a != "--trials").Skip(1).Select(int.Parse).FirstOrDefault(3);
+bool check = args.Contains("--check");
+bool write = !args.Contains("--no-write");
+string repo = Repo.Root();
+TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
+
+var (folder, source) = BenchData.Photos(repo);
+string machine = Report.Machine();
+Console.WriteLine($"Machine: {machine}");
+Console.WriteLine($"Data:    {source}");
+var results = LoaderBenchmark.Run(folder, trials, Console.Out);
+
+double raw = results[0].ImagesPerSecond;
+var table = new Table().AddColumns("configuration", "images/s", "× baseline", "seconds", "images");
+foreach (var r in results)
+    table.AddRow(r.Name, Report.Number(r.ImagesPerSecond), (r.ImagesPerSecond / raw).ToString("0.00"), r.Seconds.ToString("0.00"), r.Images.ToString());
+AnsiConsole.Write(table);
+
+double zero = results.Single(r => r.Name.Contains("0 workers")).ImagesPerSecond / raw;
+double two = results.Single(r => r.Name.Contains("2 workers")).ImagesPerSecond / raw;
+bool zeroOk = zero >= 0.9, twoOk = two >= 1.6;
+string verdict = $"Targets: 2 workers ≥ 1.60× baseline: {two:0.00}× ({(twoOk ? "met" : "MISSED")}); " +
+                 $"0 workers within 10% of baseline (≥ 0.90×): {zero:0.00}× ({(zeroOk ? "met" : "MISSED")}).";
+Console.WriteLine(verdict);
+
+if (write)
+{
+    var md = new System.Text.StringBuilder();
+    md.AppendLine("## Data loading: images per second through the training DataLoader");
+    md.AppendLine();
+    md.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd} on {machine}.");
+    md.AppendLine($"Data: {source}. Each figure is the median of {trials} trials after a warm-up; files are in the page cache.");
+    md.AppendLine();
+    md.AppendLine("The loader decodes each JPEG, crops and resizes it to 224×224 (`Resize(224)`, random window), collates 64 into a");
+    md.AppendLine("uint8 batch, makes the tensor, converts it to float and normalises it with ImageNet statistics. The baseline");
+    md.AppendLine("decodes the same files with `SKBitmap.Decode` and draws the centre square at 224×224 on one thread, nothing else.");
+    md.AppendLine();
+    md.AppendLine("| configuration | images/s | × baseline | seconds | images |");
+    md.AppendLine("|---|---:|---:|---:|---:|");
+    foreach (var r in results)
+        md.AppendLine($"| {r.Name} | {Report.Number(r.ImagesPerSecond)} | {r.ImagesPerSecond / raw:0.00} | {r.Seconds:0.00} | {r.Images} |");
+    md.AppendLine();
+    md.AppendLine(verdict);
+    string docs = Path.Combine(repo, "docs", "benchmarks.md");
+    Report.WriteSection(docs, "data-loading", md.ToString());
+    Console.WriteLine($"Written to {docs}");
+}
+
+return check && !(zeroOk && twoOk) ? 1 : 0;
+
+namespace DataBlocks.Bench
+{
+    internal static class Repo
+    {
+        /// <summary>The repository root (the folder holding DataBlocks.sln), searched upward from the binary and the current folder.</summary>
+        public static string Root()
+        {
+            foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                    if (File.Exists(Path.Combine(dir.FullName, "DataBlocks.sln"))) return dir.FullName;
+            throw new InvalidOperationException("Run the benchmark from inside the DataBlocks repository.");
+        }
+    }
+}
