@@ -75,9 +75,19 @@ public class LabelTests
     }
 
     [Fact]
-    public void CsvLabelRow_Label_Requires_Exactly_One_Label()
+    public void CsvLabelRow_Label_Requires_Exactly_One_Label_But_Its_Name_Never_Throws()
     {
         var row = new CsvLabelRow("x.jpg", ["a", "b"], 4);
         Assert.Contains("Line 4", Assert.Throws<DataBlocksException>(() => row.Label).Message);
+        Assert.Equal("x.jpg (line 4)", row.ToString());
     }
+
+    private sealed class Unprintable
+    {
+        public override string ToString() => throw new System.InvalidOperationException("no");
+    }
+
+    [Fact]
+    public void An_Item_Whose_ToString_Throws_Still_Gets_A_Name() =>
+        Assert.Contains("Unprintable", Datasets<Unprintable>.DescribeItem(new Unprintable()));
 }

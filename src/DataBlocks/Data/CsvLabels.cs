@@ -18,6 +18,9 @@ public sealed record CsvLabelRow(string Path, IReadOnlyList<string> Labels, int 
     public string Label => Labels.Count == 1
         ? Labels[0]
         : throw new DataBlocksException($"Line {Line} ('{Path}') has {Labels.Count} labels where exactly one was expected.");
+
+    /// <summary>The file and the CSV line it came from (how the row is named in messages).</summary>
+    public override string ToString() => $"{Path} (line {Line})";
 }
 
 /// <summary>

@@ -208,13 +208,21 @@ public sealed class Datasets<TItem> : IDatasets
 
     internal static string DescribeItem(TItem item)
     {
-        string text = item switch
+        string text;
+        try
         {
-            null => "null",
-            string s => s,
-            FileInfo f => f.FullName,
-            _ => item.ToString() ?? item.GetType().Name,
-        };
+            text = item switch
+            {
+                null => "null",
+                string s => s,
+                FileInfo f => f.FullName,
+                _ => item.ToString() ?? item.GetType().Name,
+            };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            text = $"a {item!.GetType().Name} whose ToString() throws";   // a name for messages must never fail
+        }
         return text.Length <= 240 ? text : text[..237] + "...";
     }
 
