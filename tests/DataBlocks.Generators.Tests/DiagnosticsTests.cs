@@ -124,6 +124,27 @@ public class DiagnosticsTests
         """, ["'Demo.Row'", "the item type"]);
 
     [Fact]
+    public void DB0008_Member_Named_Like_A_Generated_One() => Expect("DB0008", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+            public static int [|DataLoaders|]() => 0;
+        }
+        """, ["Member 'DataLoaders'", "'Pets.DataLoaders'"]);
+
+    [Fact]
+    public void DB0008_Type_Named_Like_A_Generated_One() => Expect("DB0008", $$"""
+        public sealed class [|PetsBatch|] { }
+
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+        {{Members}}
+        }
+        """, ["Type 'PetsBatch'"]);
+
+    [Fact]
     public void DB0100_No_Item_Type() => Expect("DB0100", """
         [Block(ImageBlock, CategoryBlock)]
         public partial class [|Pets|]

@@ -41,6 +41,10 @@ internal static class DiagnosticDescriptors
         "Type is not accessible to the generated types",
         "Type '{0}' ({1}) is less accessible than DataBlock '{2}' or hidden inside it; the generated types that use it sit next to '{2}' with the same accessibility. Make '{0}' at least as accessible as '{2}' and declare it outside the class.");
 
+    public static readonly DiagnosticDescriptor NameTaken = Error("DB0008",
+        "Name reserved for generated code",
+        "{0} '{1}' is already declared, but the generator adds {2} with that name; rename yours");
+
     public static readonly DiagnosticDescriptor NoItemType = Error("DB0100",
         "No [GetItems] member and no getter to infer the item type from",
         "'{0}' has no [GetItems] method and no [GetX]/[GetY] getter, so the item type is unknown; add a [GetItems] method such as 'static IEnumerable<string> Files(string root)'");

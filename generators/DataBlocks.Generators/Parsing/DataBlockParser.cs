@@ -60,6 +60,7 @@ internal static class DataBlockParser
             }
 
             CheckDeclaration();
+            CheckReservedNames();
             var blocks = ReadBlocks(out int nInputs);
             var members = CollectMembers();
 
@@ -109,6 +110,27 @@ internal static class DataBlockParser
                     r.GetSyntax(_ct) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
                 if (!partial)
                     Report(DiagnosticDescriptors.ContainingTypeNotPartial, _syntax.Identifier.GetLocation(), ClassName, outer.Name);
+            }
+        }
+
+        /// <summary>The members the generator adds to the class and the types it adds next to it must be free.</summary>
+        private void CheckReservedNames()
+        {
+            foreach (string member in new[] { "Definition", "Datasets", "DataLoaders", "__DataBlocks_definition", "__DataBlocks_Items" })
+            {
+                var existing = _class.GetMembers(member).FirstOrDefault(m => !m.IsImplicitlyDeclared);
+                if (existing is not null)
+                    Report(DiagnosticDescriptors.NameTaken, Location(existing), "Member", member, $"the member '{ClassName}.{member}'");
+            }
+            foreach (string suffix in new[] { "Item", "Batch", "Prediction", "Datasets", "DataLoaders" })
+            {
+                string name = ClassName + suffix;
+                var siblings = _class.ContainingType is { } outer
+                    ? outer.GetTypeMembers(name)
+                    : _class.ContainingNamespace.GetTypeMembers(name);
+                var clash = siblings.FirstOrDefault(t => t.DeclaringSyntaxReferences.Length > 0);
+                if (clash is not null)
+                    Report(DiagnosticDescriptors.NameTaken, Location(clash), "Type", name, $"the type '{name}' next to '{ClassName}'");
             }
         }
 
@@ -637,6 +659,8 @@ internal static class DataBlockParser
                 {
                     MethodDeclarationSyntax m => m.Identifier.GetLocation(),
                     PropertyDeclarationSyntax p => p.Identifier.GetLocation(),
+                    BaseTypeDeclarationSyntax t => t.Identifier.GetLocation(),
+                    VariableDeclaratorSyntax v => v.Identifier.GetLocation(),
                     _ => node.GetLocation(),
                 };
             }
