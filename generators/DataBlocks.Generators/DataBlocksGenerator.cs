@@ -21,7 +21,7 @@ public sealed class DataBlocksGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.BlockAttribute,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: static (ctx, ct) => DataBlockParser.Parse(ctx, ct))
             .WithTrackingName(TrackingNames.Parse);
 

@@ -12,7 +12,7 @@ public static class Blocks
     /// <summary>An image read from a file path (<c>string</c>): JPEG, PNG, BMP, WebP, GIF. fastai: <c>ImageBlock</c>.</summary>
     public const string ImageBlock = nameof(ImageBlock);
 
-    /// <summary>One label per item: <c>string</c>, an enum or an integer type. fastai: <c>CategoryBlock</c>.</summary>
+    /// <summary>One label per item: <c>string</c>, <c>bool</c>, <c>char</c>, an enum or an integer type. fastai: <c>CategoryBlock</c>.</summary>
     public const string CategoryBlock = nameof(CategoryBlock);
 
     /// <summary>Any number of labels per item: a sequence of strings, enums or integers. fastai: <c>MultiCategoryBlock</c>.</summary>

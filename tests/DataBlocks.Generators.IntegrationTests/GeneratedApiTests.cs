@@ -30,6 +30,7 @@ public class GeneratedApiTests
         var ds = dls.TypedDatasets;
         Assert.Equal(24, ds.Train.Count);
         Assert.Equal(12, ds.Valid.Count);
+        Assert.Equal(24, dls.Train.Select(batch => batch.Size).Sum());   // typed loaders work with LINQ
         ShapesItem item = ds.Valid[0];
         Assert.Equal(Label.FromParentFolder(item.Photo), item.Shape);
         Assert.Equal("square", ds.DecodeShape(1));

@@ -192,7 +192,7 @@ public class DiagnosticsTests
             [GetY] static [|double|] Kind(string path) => 1.5;
             [Splitter] static ISplitter Split => new GrandparentSplitter();
         }
-        """, ["'Kind'", "'double'", "CategoryBlock", "string, an enum or an integer type"]);
+        """, ["'Kind'", "'double'", "CategoryBlock", "string, bool, char, an enum or an integer type"]);
 
     [Fact]
     public void DB0201_MultiCategory_Getter_Returning_A_String() => Expect("DB0201", """
@@ -249,6 +249,54 @@ public class DiagnosticsTests
             [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
         }
         """, ["'Movie'", "index 0", "'User'"]);
+
+    [Fact]
+    public void DB0205_Negative_Getter_Index() => Expect("DB0205", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [[|GetY(-1)|]] static string Kind(string path) => "cat";
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["'Kind'", "index -1", "start at 0"]);
+
+    [Fact]
+    public void DB0207_Getter_In_A_Base_Class() => Expect("DB0207", """
+        public class PetsBase
+        {
+            [GetY] protected static string Kind(string path) => Label.FromParentFolder(path);
+        }
+
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class [|Pets|] : PetsBase
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["[GetY]", "'PetsBase.Kind'", "'Pets'"]);
+
+    [Fact]
+    public void DB0201_Custom_Block_Value_Reached_Only_By_A_Numeric_Conversion() => Expect("DB0201", """
+        public sealed class Doubles : DataBlocks.BlockTypes.RegressionBlock<double> { }
+
+        [Block(ImageBlock, typeof(Doubles))]
+        public partial class Scores
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static [|int|] Score(string path) => 3;
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """, ["'Score'", "'int'", "Doubles", "'double'"]);
+
+    [Fact]
+    public void DB0003_Null_Block() => Expect("DB0003", $$"""
+        [Block([|null|])]
+        public partial class Pets
+        {
+        {{Members}}
+        }
+        """, ["null"]);
 
     [Fact]
     public void DB0206_Points_Without_An_Image() => Expect("DB0206", """

@@ -35,6 +35,21 @@ public class BlockTests
     }
 
     [Fact]
+    public void A_Null_Label_Is_Left_Out_Of_The_Vocab_And_Reported_For_Its_Item()
+    {
+        var codec = new CategoryBlock<string>().Setup(Field(), ["cat", null!, "dog"]);
+        Assert.Equal(2, codec.OutputCount);
+        var e = Assert.Throws<DataBlocksException>(() => codec.Encode(null!, "photos/7.jpg"));
+        Assert.Contains("Pets.Kind returned null for item 'photos/7.jpg'", e.Message);
+        var multi = (MultiCategoryCodec<string>)new MultiCategoryBlock<string>().Setup(Field("Tags"), [new[] { "a", null! }, null!]);
+        Assert.Equal(new[] { "a" }, multi.Vocab.Values);
+    }
+
+    [Fact]
+    public void Bool_Labels_Sort_False_Then_True_As_In_Python() =>
+        Assert.Equal(new[] { false, true }, ((CategoryCodec<bool>)new CategoryBlock<bool>().Setup(Field(), [true, false, true])).Vocab.Values);
+
+    [Fact]
     public void CategoryBlock_With_A_Given_Vocab_Keeps_Or_Sorts_It()
     {
         Assert.Equal(new[] { "a", "b" }, ((CategoryCodec<string>)new CategoryBlock<string>(["b", "a"]).Setup(Field(), [])).Vocab.Values);

@@ -140,6 +140,43 @@ public class DataLoaderTests : IDisposable
         Assert.True(decoded.Inputs[0].allclose(raw.Inputs[0], rtol: 1e-4, atol: 1e-5));
     }
 
+    /// <summary>An image block of the user's that cannot collate to float: IntToFloatTensor and Normalize must still run.</summary>
+    private sealed class PlainImages : BlockTypes.ImageFileBlock, IBlock<string>
+    {
+        IFieldCodec<string> IBlock<string>.Setup(FieldInfo field, System.Collections.Generic.IReadOnlyList<string> trainValues) =>
+            new PlainCodec(new BlockTypes.ImageCodec(field));
+
+        private sealed class PlainCodec(BlockTypes.ImageCodec inner) : IFieldCodec<string>
+        {
+            public FieldInfo Field => inner.Field;
+            public FieldKind Kind => FieldKind.Image;
+            public bool EncodesEagerly => false;
+            public int OutputCount => 0;
+            public Losses.ILossFunction? DefaultLoss => null;
+            public HostTensor Collate(System.Collections.Generic.IReadOnlyList<object> samples) => inner.Collate(samples);
+            public string Show(torch.Tensor row) => inner.Show(row);
+            public object CloneSample(object sample) => sample;
+            public object Encode(string value, string item) => inner.Encode(value, item);
+        }
+    }
+
+    [Fact]
+    public void Image_Codecs_That_Cannot_Fuse_Still_Get_Float_And_Normalize_On_The_Cpu()
+    {
+        var definition = new DataBlockDefinition<string>("Custom",
+            [
+                new FieldDefinition<string, string>("Image", "Custom.Image", true, p => p, new PlainImages()),
+                new FieldDefinition<string, string>("Shape", "Custom.Shape", false, Label.FromParentFolder, new BlockTypes.CategoryBlock<string>()),
+            ], new GrandparentSplitter());
+        var options = new DataLoaderOptions { BatchSize = 8, Seed = 3, Workers = 0, Device = torch.CPU, BatchTransforms = Normalize.Imagenet };
+        var custom = DataLoaders<string>.Create(definition, TestData.Files(_root), options);
+        var standard = DataLoaders<string>.Create(TestData.ImageCategory(), TestData.Files(_root), options);
+        using var a = custom.Valid.OneBatch();
+        using var b = standard.Valid.OneBatch();
+        Assert.Equal(torch.float32, a.Inputs[0].dtype);
+        Assert.True(a.Inputs[0].allclose(b.Inputs[0], rtol: 1e-4, atol: 1e-5));
+    }
+
     [Fact]
     public void Stopping_Early_Releases_The_Workers()
     {

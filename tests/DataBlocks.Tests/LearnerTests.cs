@@ -75,6 +75,12 @@ public class LearnerTests
         Assert.Equal(2, rows.Count);
         Assert.Equal(1.0, rows[1].Metric("accuracy") + rows[1].Metric("error_rate"), 6);
         Assert.Equal(2 * dls.Train.Count, learn.Losses.Count);
+
+        // A second fit numbers its epochs from 0 again, as fastai's table does; History keeps them all.
+        output.GetStringBuilder().Clear();
+        learn.Fit(1, lr: 1e-3);
+        Assert.StartsWith("0         ", output.ToString().Split('\n')[1]);
+        Assert.Equal(3, learn.History.Count);
     }
 
     [Fact]

@@ -81,6 +81,10 @@ internal static class DiagnosticDescriptors
         "Getter index is invalid",
         "[{0}] on '{1}' {2}");
 
+    public static readonly DiagnosticDescriptor InheritedMember = Error("DB0207",
+        "DataBlock members in a base class are not read",
+        "[{0}] on '{1}' is in a base class of '{2}'; getters, splitters and transforms are read from the [Block] class itself, so declare it (or a member that calls it) in '{2}'");
+
     public static readonly DiagnosticDescriptor PointsWithoutImage = Error("DB0206",
         "PointBlock needs an image input",
         "'{0}' has a PointBlock but no ImageBlock input; points are scaled against the item's image, so add an ImageBlock input");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Linq;
 using DataBlocks.Generators.Model;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 
 namespace DataBlocks.Generators.Emit;
@@ -35,7 +36,7 @@ internal static class DataBlockEmitter
                 w.Indent();
             }
 
-            using (w.Block($"partial class {spec.TypeName}"))
+            using (w.Block($"partial {spec.TypeKeyword} {spec.TypeName}"))
             {
                 EmitDefinition(w, spec);
                 w.WriteLine();
@@ -85,7 +86,7 @@ internal static class DataBlockEmitter
         w.Indent();
         foreach (var f in spec.Fields)
         {
-            string getter = f.Getter is null ? "static item => item" : $"static item => {spec.FullTypeName}.{f.Getter}(item)!";
+            string getter = f.Getter is null ? "static item => item" : $"static item => {spec.FullTypeName}.{Id(f.Getter)}(item)!";
             string member = f.Getter is null ? $"{spec.TypeName} (the item itself, {f.BlockName})" : $"{spec.TypeName}.{f.Getter}";
             w.WriteLine($"new {Data}.FieldDefinition<{spec.ItemType}, {f.ValueType}>({Literal(f.Name)}, {Literal(member)}, " +
                         $"{(f.IsInput ? "true" : "false")}, {getter}, {f.BlockExpression}),");
@@ -101,21 +102,21 @@ internal static class DataBlockEmitter
     private static string SplitterExpression(DataBlockSpec spec) => spec.Splitter switch
     {
         null => "null",
-        { Kind: SplitterKind.Property } s => $"{spec.FullTypeName}.{s.MemberName}",
-        { Kind: SplitterKind.Method } s => $"{spec.FullTypeName}.{s.MemberName}()",
-        { } s => $"new {Data}.FuncSplitter<{spec.ItemType}>(static item => {spec.FullTypeName}.{s.MemberName}(item), {Literal(spec.TypeName + "." + s.MemberName)})",
+        { Kind: SplitterKind.Property } s => $"{spec.FullTypeName}.{Id(s.MemberName)}",
+        { Kind: SplitterKind.Method } s => $"{spec.FullTypeName}.{Id(s.MemberName)}()",
+        { } s => $"new {Data}.FuncSplitter<{spec.ItemType}>(static item => {spec.FullTypeName}.{Id(s.MemberName)}(item), {Literal(spec.TypeName + "." + s.MemberName)})",
     };
 
     private static string TransformsExpression(DataBlockSpec spec, TransformMemberSpec? member, string kind)
     {
         if (member is null) return "null";
-        string access = $"{spec.FullTypeName}.{member.MemberName}{(member.IsMethod ? "()" : "")}";
+        string access = $"{spec.FullTypeName}.{Id(member.MemberName)}{(member.IsMethod ? "()" : "")}";
         return member.IsSequence ? access : $"new {Data}.{kind}?[] {{ {access} }}";
     }
 
     private static (string Type, string Name, string Doc, string Pass) SourceParameter(DataBlockSpec spec) =>
         spec.GetItems is { } g
-            ? (g.ParameterType, g.ParameterName, $"The source given to <c>{g.MethodName}</c> (the [GetItems] method).", g.ParameterName)
+            ? (g.ParameterType, Id(g.ParameterName), $"The source given to <c>{g.MethodName}</c> (the [GetItems] method).", Id(g.ParameterName))
             : ($"{Generic}.IEnumerable<{spec.ItemType}>", "items", "The items.", "items");
 
     private static void EmitDatasetsFactory(SourceWriter w, DataBlockSpec spec)
@@ -125,7 +126,7 @@ internal static class DataBlockEmitter
         w.WriteLine("/// Lists the items, runs every getter, splits them and sets up every block on the training split.");
         w.WriteLine("/// fastai: <c>DataBlock.datasets(source)</c>.");
         w.WriteLine("/// </summary>");
-        w.WriteLine($"/// <param name=\"{name}\">{doc}</param>");
+        w.WriteLine($"/// <param name=\"{name.TrimStart('@')}\">{doc}</param>");
         w.WriteLine("/// <param name=\"options\">Whether to skip (and report) bad items instead of failing at the first.</param>");
         w.WriteLine(GeneratedCode);
         w.WriteLine($"public static {TypeRef(spec, "Datasets")} Datasets({type} {name}, {Data}.DatasetsOptions? options = null) =>");
@@ -139,7 +140,7 @@ internal static class DataBlockEmitter
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.");
         w.WriteLine("/// </summary>");
-        w.WriteLine($"/// <param name=\"{name}\">{doc}</param>");
+        w.WriteLine($"/// <param name=\"{name.TrimStart('@')}\">{doc}</param>");
         w.WriteLine("/// <param name=\"bs\">Items per batch.</param>");
         w.WriteLine("/// <param name=\"seed\">Seed of shuffling and augmentation; the same seed gives the same batches. Null = a fresh one.</param>");
         w.WriteLine("/// <param name=\"workers\">Background decoding threads (0 = none); null = one per core.</param>");
@@ -163,7 +164,7 @@ internal static class DataBlockEmitter
         w.WriteLine("    });");
         w.WriteLine();
         w.WriteLine("/// <summary>Builds the training and validation loaders with every option spelled out.</summary>");
-        w.WriteLine($"/// <param name=\"{name}\">{doc}</param>");
+        w.WriteLine($"/// <param name=\"{name.TrimStart('@')}\">{doc}</param>");
         w.WriteLine("/// <param name=\"options\">Loader options.</param>");
         w.WriteLine(GeneratedCode);
         w.WriteLine($"public static {loaders} DataLoaders({type} {name}, {Data}.DataLoaderOptions options) =>");
@@ -175,7 +176,7 @@ internal static class DataBlockEmitter
         var (type, name, _, _) = SourceParameter(spec);
         w.WriteLine($"private static {Generic}.IReadOnlyList<{spec.ItemType}> __DataBlocks_Items({type} {name}) =>");
         if (spec.GetItems is { } g)
-            w.WriteLine($"    {Data}.ItemSource.Collect(() => {spec.FullTypeName}.{g.MethodName}({name}), {Literal(spec.TypeName + "." + g.MethodName)}, {name});");
+            w.WriteLine($"    {Data}.ItemSource.Collect(() => {spec.FullTypeName}.{Id(g.MethodName)}({name}), {Literal(spec.TypeName + "." + g.MethodName)}, {name});");
         else
             w.WriteLine($"    {Data}.ItemSource.Collect(() => {name}, {Literal(spec.TypeName + " items")}, null);");
     }
@@ -188,7 +189,7 @@ internal static class DataBlockEmitter
         foreach (var f in spec.Fields)
             w.WriteLine($"/// <param name=\"{f.Name}\">{Escape(FieldRole(f))}.</param>");
         w.WriteLine(GeneratedCode);
-        string parameters = string.Join(", ", spec.Fields.Select(f => $"{f.GetterReturnType} {f.Name}"));
+        string parameters = string.Join(", ", spec.Fields.Select(f => $"{f.GetterReturnType} {Id(f.Name)}"));
         w.WriteLine($"{spec.Accessibility} sealed record {spec.TypeName}Item({parameters});");
     }
 
@@ -212,7 +213,7 @@ internal static class DataBlockEmitter
                 var f = spec.Fields[i];
                 w.WriteLine();
                 w.WriteLine($"/// <summary>{Escape(FieldRole(f))}: {Escape(TensorDoc(f))}.</summary>");
-                w.WriteLine($"public {Tensor} {f.Name} => Raw.Field({i.ToString(CultureInfo.InvariantCulture)}, {Literal(f.Name)});");
+                w.WriteLine($"public {Tensor} {Id(f.Name)} => Raw.Field({i.ToString(CultureInfo.InvariantCulture)}, {Literal(f.Name)});");
             }
             w.WriteLine();
             w.WriteLine("/// <summary>Disposes the batch's tensors.</summary>");
@@ -236,24 +237,24 @@ internal static class DataBlockEmitter
                 w.WriteLine($"/// <param name=\"{t.Name}\">The predicted class.</param>");
                 w.WriteLine($"/// <param name=\"{t.Name}Index\">Its index in the vocabulary.</param>");
                 w.WriteLine($"/// <param name=\"{t.Name}Probabilities\">The probability of every class, vocabulary order.</param>");
-                parameters = $"{t.ElementType} {t.Name}, int {t.Name}Index, float[] {t.Name}Probabilities";
+                parameters = $"{t.ElementType} {Id(t.Name)}, int {t.Name}Index, float[] {t.Name}Probabilities";
                 break;
             case BlockKind.MultiCategory:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The labels whose probability is above the threshold.</param>");
                 w.WriteLine($"/// <param name=\"{t.Name}Probabilities\">The probability of every label, vocabulary order.</param>");
-                parameters = $"{Generic}.IReadOnlyList<{t.ElementType}> {t.Name}, float[] {t.Name}Probabilities";
+                parameters = $"{Generic}.IReadOnlyList<{t.ElementType}> {Id(t.Name)}, float[] {t.Name}Probabilities";
                 break;
             case BlockKind.Regression:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The predicted value.</param>");
-                parameters = $"float {t.Name}";
+                parameters = $"float {Id(t.Name)}";
                 break;
             case BlockKind.Point:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The predicted points in [-1, 1] image coordinates (-1 = left/top edge, +1 = right/bottom).</param>");
-                parameters = $"global::System.Numerics.Vector2[] {t.Name}";
+                parameters = $"global::System.Numerics.Vector2[] {Id(t.Name)}";
                 break;
             default:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The activated model outputs.</param>");
-                parameters = $"float[] {t.Name}";
+                parameters = $"float[] {Id(t.Name)}";
                 break;
         }
         w.WriteLine(GeneratedCode);
@@ -403,6 +404,10 @@ internal static class DataBlockEmitter
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<c>", "\u0001").Replace("</c>", "\u0002")
         .Replace("<", "&lt;").Replace(">", "&gt;").Replace("\u0001", "<c>").Replace("\u0002", "</c>");
+
+    /// <summary>An identifier as C# source: reserved keywords get an <c>@</c> (a getter named <c>@class</c> stays usable).</summary>
+    private static string Id(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string Literal(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

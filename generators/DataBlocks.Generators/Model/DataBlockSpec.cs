@@ -9,6 +9,7 @@ internal sealed record DataBlockSpec(
     string? Namespace,
     EquatableArray<ContainingTypeSpec> ContainingTypes,
     string TypeName,
+    string TypeKeyword,
     string FullTypeName,
     string Accessibility,
     string ItemType,

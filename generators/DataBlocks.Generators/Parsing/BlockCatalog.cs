@@ -14,8 +14,8 @@ internal static class BlockCatalog
     public static string Accepts(string block) => block switch
     {
         KnownNames.ImageBlock => "a file path (string)",
-        KnownNames.CategoryBlock => "a label: string, an enum or an integer type",
-        KnownNames.MultiCategoryBlock => "a sequence of labels: IEnumerable<T> of string, an enum or an integer type",
+        KnownNames.CategoryBlock => "a label: string, bool, char, an enum or an integer type",
+        KnownNames.MultiCategoryBlock => "a sequence of labels: IEnumerable<T> of string, bool, char, an enum or an integer type",
         KnownNames.RegressionBlock => "a number (float, double, decimal, an integer type) or a sequence of numbers",
         KnownNames.PointBlock => "a sequence of points: IEnumerable<T> of System.Numerics.Vector2, System.Drawing.PointF, System.Drawing.Point, SkiaSharp.SKPoint, (float, float), (double, double) or (int, int)",
         KnownNames.CategoricalBlock => "a key: string, an enum, an integer type, Guid, char, bool, or any type implementing IComparable<T>",
@@ -28,6 +28,7 @@ internal static class BlockCatalog
     /// </summary>
     public static Binding? Bind(string block, ITypeSymbol type)
     {
+        type = NotAnnotated(type);
         string typeName = Name(type);
         switch (block)
         {
@@ -44,7 +45,7 @@ internal static class BlockCatalog
             {
                 var element = SequenceElement(type);
                 if (element is null || !IsLabel(element)) return null;
-                string e = Name(element);
+                string e = Name(NotAnnotated(element));
                 return new Binding(BlockKind.MultiCategory, $"new {KnownNames.MultiCategoryBlockType}<{e}>()",
                     $"global::System.Collections.Generic.IEnumerable<{e}>", e, $"{KnownNames.MultiCategoryCodecType}<{e}>");
             }
@@ -54,7 +55,7 @@ internal static class BlockCatalog
                     return new Binding(BlockKind.Regression, $"new {KnownNames.RegressionBlockType}<{typeName}>()", typeName, typeName, null);
                 var element = SequenceElement(type);
                 if (element is null || !IsNumber(element)) return null;
-                string e = Name(element);
+                string e = Name(NotAnnotated(element));
                 return new Binding(BlockKind.RegressionVector, $"new {KnownNames.RegressionVectorBlockType}<{e}>()",
                     $"global::System.Collections.Generic.IEnumerable<{e}>", e, null);
             }
@@ -62,7 +63,7 @@ internal static class BlockCatalog
             {
                 var element = SequenceElement(type);
                 if (element is null || !IsPoint(element)) return null;
-                string e = Name(element);
+                string e = Name(NotAnnotated(element));
                 return new Binding(BlockKind.Point, $"new {KnownNames.PointBlockType}<{e}>()",
                     $"global::System.Collections.Generic.IEnumerable<{e}>", e, null);
             }
@@ -83,11 +84,11 @@ internal static class BlockCatalog
     public static Binding BindCustom(INamedTypeSymbol block, ITypeSymbol valueType)
     {
         string expression = $"new {Name(block)}()";
-        string value = Name(valueType.IsReferenceType ? valueType.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : valueType);
+        string value = Name(NotAnnotated(valueType));
         for (var t = block.BaseType; t is not null; t = t.BaseType)
         {
             if (t.TypeArguments.Length != 1) continue;
-            string e = Name(t.TypeArguments[0]);
+            string e = Name(NotAnnotated(t.TypeArguments[0]));
             switch (t.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))
             {
                 case "global::DataBlocks.BlockTypes.CategoryBlock<T>":
@@ -100,6 +101,10 @@ internal static class BlockCatalog
         }
         return new Binding(BlockKind.Custom, expression, value, null, null);
     }
+
+    /// <summary>The type without a nullable reference annotation (<c>string?</c> → <c>string</c>); value types unchanged.</summary>
+    public static ITypeSymbol NotAnnotated(ITypeSymbol type) =>
+        type.IsReferenceType ? type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : type;
 
     /// <summary>The fully qualified name with <c>global::</c> and nullable annotations kept.</summary>
     public static string Name(ITypeSymbol type) => type.ToDisplayString(FullyQualified);
@@ -127,7 +132,8 @@ internal static class BlockCatalog
         or SpecialType.System_Int64 or SpecialType.System_UInt64;
 
     private static bool IsLabel(ITypeSymbol t) =>
-        t.SpecialType == SpecialType.System_String || t.TypeKind == TypeKind.Enum || IsInteger(t);
+        t.SpecialType is SpecialType.System_String or SpecialType.System_Boolean or SpecialType.System_Char
+        || t.TypeKind == TypeKind.Enum || IsInteger(t);
 
     private static bool IsNumber(ITypeSymbol t) =>
         IsInteger(t) || t.SpecialType is SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Decimal
@@ -135,7 +141,7 @@ internal static class BlockCatalog
 
     private static bool IsKey(ITypeSymbol t)
     {
-        if (IsLabel(t) || t.SpecialType is SpecialType.System_Char or SpecialType.System_Boolean) return true;
+        if (IsLabel(t)) return true;
         if (t.ToDisplayString() == "System.Guid") return true;
         if (t.TypeKind is TypeKind.Interface or TypeKind.TypeParameter or TypeKind.Error) return false;
         return t.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "System.IComparable<T>"

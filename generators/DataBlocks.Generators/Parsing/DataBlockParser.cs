@@ -28,7 +28,7 @@ internal static class DataBlockParser
         private readonly GeneratorAttributeSyntaxContext _context;
         private readonly CancellationToken _ct;
         private readonly INamedTypeSymbol _class;
-        private readonly ClassDeclarationSyntax _syntax;
+        private readonly TypeDeclarationSyntax _syntax;
         private readonly Compilation _compilation;
         private readonly List<Diagnostic> _diagnostics = new();
 
@@ -37,7 +37,7 @@ internal static class DataBlockParser
             _context = context;
             _ct = ct;
             _class = (INamedTypeSymbol)context.TargetSymbol;
-            _syntax = (ClassDeclarationSyntax)context.TargetNode;
+            _syntax = (TypeDeclarationSyntax)context.TargetNode;
             _compilation = context.SemanticModel.Compilation;
         }
 
@@ -59,10 +59,12 @@ internal static class DataBlockParser
                 return null;
             }
 
+            if (_class.TypeKind != TypeKind.Class) return null;   // [Block] is class-only: the compiler reports CS0592
             CheckDeclaration();
             CheckReservedNames();
             var blocks = ReadBlocks(out int nInputs);
             var members = CollectMembers();
+            CheckBaseClassMembers();
 
             var itemType = ReadItemType(members, out GetItemsSpec? getItems);
             if (blocks is null) return null;
@@ -82,6 +84,7 @@ internal static class DataBlockParser
                 _class.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 ContainingTypes(),
                 ClassName,
+                _class.IsRecord ? "record" : "class",
                 BlockCatalog.Name(_class),
                 AccessibilityKeyword(_class),
                 BlockCatalog.Name(Unannotated(itemType)),
@@ -128,7 +131,7 @@ internal static class DataBlockParser
                 var siblings = _class.ContainingType is { } outer
                     ? outer.GetTypeMembers(name)
                     : _class.ContainingNamespace.GetTypeMembers(name);
-                var clash = siblings.FirstOrDefault(t => t.DeclaringSyntaxReferences.Length > 0);
+                var clash = siblings.FirstOrDefault(t => t.Arity == 0 && t.DeclaringSyntaxReferences.Length > 0);
                 if (clash is not null)
                     Report(DiagnosticDescriptors.NameTaken, Location(clash), "Type", name, $"the type '{name}' next to '{ClassName}'");
             }
@@ -149,7 +152,14 @@ internal static class DataBlockParser
 
             // When an argument does not bind (an ambiguous or unknown name), the compiler reports it; say nothing more.
             if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
-                || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Array && a.Values.Any(v => v.Kind == TypedConstantKind.Error)))
+                || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Array && !a.IsNull && a.Values.Any(v => v.Kind == TypedConstantKind.Error)))
+            {
+                _compilerError = true;
+                return null;
+            }
+
+            // [Block] on two partial declarations: the compiler reports the duplicate (CS0579); generate nothing.
+            if (_class.GetAttributes().Count(a => a.AttributeClass?.ToDisplayString() == KnownNames.BlockAttribute) > 1)
             {
                 _compilerError = true;
                 return null;
@@ -158,7 +168,7 @@ internal static class DataBlockParser
             var values = new List<TypedConstant>();
             foreach (var arg in attribute.ConstructorArguments)
             {
-                if (arg.Kind == TypedConstantKind.Array) values.AddRange(arg.Values);
+                if (arg.Kind == TypedConstantKind.Array && !arg.IsNull) values.AddRange(arg.Values);
                 else values.Add(arg);
             }
 
@@ -274,8 +284,29 @@ internal static class DataBlockParser
             return members;
         }
 
+        /// <summary>The explicit index (which may be invalid, e.g. negative), or <see cref="NoIndex"/>.</summary>
+        /// <summary>Getter, splitter and transform attributes in base classes are not read: say so instead of ignoring them.</summary>
+        private void CheckBaseClassMembers()
+        {
+            string[] names = [KnownNames.GetItemsAttribute, KnownNames.GetXAttribute, KnownNames.GetYAttribute, KnownNames.SplitterAttribute,
+                KnownNames.ItemTransformsAttribute, KnownNames.BatchTransformsAttribute];
+            for (var type = _class.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+            {
+                foreach (var member in type.GetMembers())
+                {
+                    var attribute = member.GetAttributes().FirstOrDefault(a => names.Contains(a.AttributeClass?.ToDisplayString()));
+                    if (attribute is null) continue;
+                    string shortName = attribute.AttributeClass!.Name.Replace("Attribute", "");
+                    Report(DiagnosticDescriptors.InheritedMember, _syntax.Identifier.GetLocation(), shortName, $"{type.Name}.{member.Name}", ClassName);
+                    return;
+                }
+            }
+        }
+
         private static int IndexOf(AttributeData attribute) =>
-            attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int i ? i : -1;
+            attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int i ? i : NoIndex;
+
+        private const int NoIndex = int.MinValue;
 
         private ITypeSymbol? ReadItemType(Members members, out GetItemsSpec? spec)
         {
@@ -335,10 +366,16 @@ internal static class DataBlockParser
                 else valid.Add(g);
             }
 
-            bool anyIndexed = valid.Any(g => g.Index >= 0);
-            if (anyIndexed && valid.Any(g => g.Index < 0))
+            foreach (var negative in valid.Where(g => g.Index != NoIndex && g.Index < 0).ToArray())
             {
-                var unindexed = valid.First(g => g.Index < 0);
+                Report(DiagnosticDescriptors.BadGetterIndex, negative.Location, attribute, negative.Method.Name,
+                    $"has index {negative.Index}; indices start at 0");
+                valid.Remove(negative);
+            }
+            bool anyIndexed = valid.Any(g => g.Index != NoIndex);
+            if (anyIndexed && valid.Any(g => g.Index == NoIndex))
+            {
+                var unindexed = valid.First(g => g.Index == NoIndex);
                 Report(DiagnosticDescriptors.BadGetterIndex, unindexed.Location, attribute, unindexed.Method.Name,
                     $"has no index while other [{attribute}] getters have one; give every {role} getter its index");
                 return result;
@@ -400,8 +437,8 @@ internal static class DataBlockParser
                 }
                 else
                 {
-                    var conversion = _compilation.ClassifyConversion(valueType, block.CustomValueType!);
-                    binding = conversion.IsImplicit
+                    // Identity, reference or boxing only: the value is stored as the getter returned it and read back as such.
+                    binding = IsConvertible(valueType, block.CustomValueType as INamedTypeSymbol) || SymbolEqualityComparer.Default.Equals(valueType, block.CustomValueType)
                         ? BlockCatalog.BindCustom(block.Custom!, block.CustomValueType!)
                         : null;
                 }
@@ -459,7 +496,9 @@ internal static class DataBlockParser
 
         private string UniqueName(string name, HashSet<string> used)
         {
-            if (Reserved.Contains(name) || name.StartsWith(ClassName, System.StringComparison.Ordinal)) name += "Value";
+            // A generated type cannot have a member named like itself (CS0542), nor one named like its own members.
+            bool clashesWithType = new[] { "Item", "Batch", "Prediction", "Datasets", "DataLoaders" }.Any(s => name == ClassName + s);
+            if (Reserved.Contains(name) || clashesWithType) name += "Value";
             string candidate = name;
             for (int i = 2; !used.Add(candidate); i++) candidate = name + i.ToString(CultureInfo.InvariantCulture);
             return candidate;

@@ -8,7 +8,7 @@ using TorchSharp;
 namespace DataBlocks.BlockTypes;
 
 /// <summary>
-/// One label per item (<c>string</c>, an enum or an integer). Setup builds a sorted vocabulary from the training split;
+/// One label per item (<c>string</c>, <c>bool</c>, <c>char</c>, an enum or an integer). Setup builds a sorted vocabulary from the training split;
 /// encoding maps a label to its index, and a label the training split never had is an error naming the item.
 /// fastai: <c>CategoryBlock(vocab=None, sort=True, add_na=False)</c> → <c>Categorize</c>; loss <c>CrossEntropyLossFlat</c>.
 /// </summary>
@@ -114,6 +114,9 @@ internal static class Collation
         return host;
     }
 
-    public static string ShowFloats(torch.Tensor row) =>
-        string.Join(", ", row.to(torch.float32).cpu().data<float>().ToArray().Select(v => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
+    public static string ShowFloats(torch.Tensor row)
+    {
+        using var scope = torch.NewDisposeScope();
+        return string.Join(", ", row.to(torch.float32).cpu().data<float>().ToArray().Select(v => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
+    }
 }

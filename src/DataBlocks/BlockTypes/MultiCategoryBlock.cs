@@ -29,7 +29,7 @@ public class MultiCategoryBlock<T> : IBlock<IEnumerable<T>> where T : notnull
     public IFieldCodec<IEnumerable<T>> Setup(FieldInfo field, IReadOnlyList<IEnumerable<T>> trainValues)
     {
         var vocab = _vocab is null
-            ? Vocab<T>.FromValues(trainValues.Where(v => v is not null).SelectMany(v => v))
+            ? Vocab<T>.FromValues(trainValues.Where(v => v is not null).SelectMany(v => v.Where(label => label is not null)))
             : new Vocab<T>(_vocab);
         return new MultiCategoryCodec<T>(field, vocab);
     }
@@ -89,8 +89,11 @@ public sealed class MultiCategoryCodec<T>(FieldInfo field, Vocab<T> vocab, doubl
     public HostTensor Collate(IReadOnlyList<object> samples) => Collation.FloatRows(samples, Field.Member, squeezeSingle: false);
 
     /// <inheritdoc />
-    public string Show(torch.Tensor row) =>
-        string.Join(";", Decode(row.to(torch.float32).cpu().data<float>().ToArray()).Select(l => l.ToString()));
+    public string Show(torch.Tensor row)
+    {
+        using var scope = torch.NewDisposeScope();
+        return string.Join(";", Decode(row.to(torch.float32).cpu().data<float>().ToArray()).Select(l => l.ToString()));
+    }
 
     /// <inheritdoc />
     public object CloneSample(object sample) => sample;

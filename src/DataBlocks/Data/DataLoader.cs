@@ -62,7 +62,9 @@ public class DataLoader : IEnumerable<Batch>
         _itemTransforms = ItemPipeline.Merge(itemTransforms).ToArray();
         _batchTransforms = BatchPipeline.Merge(batchTransforms).ToArray();
         _fieldCount = fieldCount;
-        (_hostScale, _hostShift, _deviceTransforms) = PlanHostFloat(_batchTransforms, device);
+        // Fusing IntToFloatTensor/Normalize into collation is only equivalent if every image field can collate to float.
+        bool allImagesFuse = datasets.Codecs.Take(fieldCount).Where(c => c.Kind == FieldKind.Image).All(c => c is IHostFloatCollation);
+        (_hostScale, _hostShift, _deviceTransforms) = allImagesFuse ? PlanHostFloat(_batchTransforms, device) : (null, null, _batchTransforms);
     }
 
     /// <summary>
@@ -357,26 +359,67 @@ public class DataLoader : IEnumerable<Batch>
     }
 }
 
-/// <summary>A <see cref="DataLoader"/> that hands out typed batches (generated per DataBlock).</summary>
+/// <summary>
+/// A typed view of a <see cref="DataLoader"/>: it hands out the generated batch type of a DataBlock. It converts
+/// implicitly to the untyped loader, so it can be passed wherever a <see cref="DataLoader"/> is expected.
+/// </summary>
 /// <typeparam name="TBatch">The generated batch type.</typeparam>
-public sealed class DataLoader<TBatch> : DataLoader, IEnumerable<TBatch> where TBatch : IDisposable
+public sealed class DataLoader<TBatch> : IEnumerable<TBatch> where TBatch : IDisposable
 {
     private readonly Func<Batch, TBatch> _wrap;
 
-    /// <summary>Wraps the batches of a loader built with the same arguments as <see cref="DataLoader"/>.</summary>
-    public DataLoader(Func<Batch, TBatch> wrap, IDatasets datasets, IReadOnlyList<int> indices, bool isTraining, int batchSize,
-        bool shuffle, bool dropLast, int seed, int workers, int prefetchPerWorker, torch.Device device,
-        IEnumerable<IItemTransform> itemTransforms, IEnumerable<IBatchTransform> batchTransforms, int fieldCount)
-        : base(datasets, indices, isTraining, batchSize, shuffle, dropLast, seed, workers, prefetchPerWorker, device,
-            itemTransforms, batchTransforms, fieldCount) => _wrap = wrap;
+    /// <summary>Wraps <paramref name="untyped"/>; <paramref name="wrap"/> makes a typed batch from an untyped one.</summary>
+    public DataLoader(DataLoader untyped, Func<Batch, TBatch> wrap)
+    {
+        Untyped = untyped;
+        _wrap = wrap;
+    }
 
-    /// <summary>The first batch of the first epoch, typed; the caller disposes it.</summary>
-    public new TBatch OneBatch() => _wrap(base.OneBatch());
+    /// <summary>The untyped loader.</summary>
+    public DataLoader Untyped { get; }
+
+    /// <summary>The untyped loader behind a typed one.</summary>
+    public static implicit operator DataLoader(DataLoader<TBatch> loader) => loader.Untyped;
+
+    /// <summary>The number of batches per epoch.</summary>
+    public int Count => Untyped.Count;
+
+    /// <summary>The number of items in the split.</summary>
+    public int ItemCount => Untyped.ItemCount;
+
+    /// <summary>Items per batch.</summary>
+    public int BatchSize => Untyped.BatchSize;
+
+    /// <summary>Whether this is a training loader (random augmentation on).</summary>
+    public bool IsTraining => Untyped.IsTraining;
+
+    /// <summary>The seed of shuffling and augmentation.</summary>
+    public int Seed => Untyped.Seed;
+
+    /// <summary>Background decoding threads.</summary>
+    public int Workers => Untyped.Workers;
+
+    /// <summary>Where batches go.</summary>
+    public torch.Device Device => Untyped.Device;
+
+    /// <summary>The number of epochs iterated so far.</summary>
+    public int Epoch => Untyped.Epoch;
+
+    /// <summary>The first batch of the first epoch, typed; the caller disposes it. fastai: <c>one_batch()</c>.</summary>
+    public TBatch OneBatch() => _wrap(Untyped.OneBatch());
+
+    /// <summary>A PNG grid of the first batch with decoded labels (see <see cref="BatchRenderer.ShowBatch"/>).</summary>
+    public IReadOnlyList<string> ShowBatch(string pngPath, int maxItems = 9) => Untyped.ShowBatch(pngPath, maxItems);
+
+    /// <summary>The first batch as text lines (see <see cref="BatchRenderer.DescribeBatch"/>).</summary>
+    public IReadOnlyList<string> DescribeBatch(int maxItems = 9) => Untyped.DescribeBatch(maxItems);
 
     /// <summary>Iterates one epoch of typed batches (each disposed when the iteration moves on).</summary>
-    public new IEnumerator<TBatch> GetEnumerator()
+    public IEnumerator<TBatch> GetEnumerator()
     {
-        using var e = base.GetEnumerator();
+        using var e = Untyped.GetEnumerator();
         while (e.MoveNext()) yield return _wrap(e.Current);
     }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

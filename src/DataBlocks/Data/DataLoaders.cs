@@ -149,27 +149,25 @@ public class DataLoaders<TItem, TBatch> : DataLoaders<TItem> where TBatch : IDis
 
     private DataLoaders((Datasets<TItem> Ds, LoaderSettings S) p, Func<Batch, TBatch> wrap)
         : base(p.Ds, p.S,
-            new DataLoader<TBatch>(wrap, p.Ds, p.Ds.TrainIndices, true, p.S.Options.BatchSize, p.S.Options.Shuffle, p.S.DropLast, p.S.Seed,
+            new DataLoader(p.Ds, p.Ds.TrainIndices, true, p.S.Options.BatchSize, p.S.Options.Shuffle, p.S.DropLast, p.S.Seed,
                 p.S.Workers, p.S.Options.PrefetchPerWorker, p.S.Device, p.S.ItemTransforms, p.S.BatchTransforms, p.Ds.Codecs.Count),
-            new DataLoader<TBatch>(wrap, p.Ds, p.Ds.ValidIndices, false, p.S.ValidBatchSize, false, false, DataBlocks.Seed.Mix(p.S.Seed, 1),
+            new DataLoader(p.Ds, p.Ds.ValidIndices, false, p.S.ValidBatchSize, false, false, DataBlocks.Seed.Mix(p.S.Seed, 1),
                 p.S.Workers, p.S.Options.PrefetchPerWorker, p.S.Device, p.S.ItemTransforms, p.S.BatchTransforms, p.Ds.Codecs.Count))
     {
         _wrap = wrap;
+        Train = new DataLoader<TBatch>(base.Train, wrap);
+        Valid = new DataLoader<TBatch>(base.Valid, wrap);
     }
 
     /// <summary>The training loader, typed.</summary>
-    public new DataLoader<TBatch> Train => (DataLoader<TBatch>)base.Train;
+    public new DataLoader<TBatch> Train { get; }
 
     /// <summary>The validation loader, typed.</summary>
-    public new DataLoader<TBatch> Valid => (DataLoader<TBatch>)base.Valid;
+    public new DataLoader<TBatch> Valid { get; }
 
     /// <summary>A typed loader over new items (see <see cref="DataLoaders{TItem}.TestDataLoader"/>).</summary>
-    public new DataLoader<TBatch> TestDataLoader(IEnumerable<TItem> items, bool withLabels = false)
-    {
-        var ds = Datasets.ForNewItems(items, withLabels);
-        return new DataLoader<TBatch>(_wrap, ds, ds.ValidIndices, false, Settings.ValidBatchSize, false, false, Settings.Seed,
-            Settings.Workers, Settings.Options.PrefetchPerWorker, Settings.Device, Settings.ItemTransforms, Settings.BatchTransforms, ds.Codecs.Count);
-    }
+    public new DataLoader<TBatch> TestDataLoader(IEnumerable<TItem> items, bool withLabels = false) =>
+        new(base.TestDataLoader(items, withLabels), _wrap);
 
     private static (Datasets<TItem>, LoaderSettings) Prepare(DataBlockDefinition<TItem> definition, IEnumerable<TItem> items, DataLoaderOptions options)
     {

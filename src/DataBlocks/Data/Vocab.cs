@@ -32,10 +32,13 @@ public sealed class Vocab<T> : IReadOnlyList<string> where T : notnull
                 throw new ArgumentException($"The value '{_values[i]}' appears twice in the vocabulary.", nameof(values));
     }
 
-    /// <summary>The distinct values, sorted the way fastai sorts them.</summary>
-    public static Vocab<T> FromValues(IEnumerable<T> values, bool hasNaSlot = false)
+    /// <summary>
+    /// The distinct values, sorted the way fastai sorts them. Nulls are left out (fastai drops NaN); the codec then
+    /// reports the item whose getter returned null.
+    /// </summary>
+    public static Vocab<T> FromValues(IEnumerable<T?> values, bool hasNaSlot = false)
     {
-        var distinct = new HashSet<T>(values).ToList();
+        var distinct = new HashSet<T>(values.Where(v => v is not null)!).ToList();
         if (typeof(T) == typeof(string)) distinct.Sort((a, b) => string.CompareOrdinal((string)(object)a, (string)(object)b));
         else distinct.Sort(Comparer<T>.Default);
         return new Vocab<T>(distinct, hasNaSlot);

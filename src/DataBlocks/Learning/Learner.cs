@@ -57,7 +57,7 @@ public sealed class Learner : IDisposable
     /// <summary>Hyper-parameters and output.</summary>
     public LearnerOptions Options { get; }
 
-    /// <summary>Every epoch trained so far, across fits.</summary>
+    /// <summary>Every epoch trained so far, across fits (each fit numbers its epochs from 0, as fastai's table does).</summary>
     public List<EpochResult> History { get; } = [];
 
     /// <summary>The smoothed training loss after every training batch of the last fit (fastai's <c>recorder.losses</c>).</summary>
@@ -87,7 +87,7 @@ public sealed class Learner : IDisposable
                 var clock = Stopwatch.StartNew();
                 TrainEpoch(optimizer, smooth, progress, epoch, epochs);
                 var (validLoss, metricValues) = Evaluate(Dls.Valid, progress, epoch, epochs);
-                var row = new EpochResult(History.Count, smooth.Value, validLoss,
+                var row = new EpochResult(epoch, smooth.Value, validLoss,
                     Metrics.Select((m, i) => new KeyValuePair<string, double>(m.Name, metricValues[i])).ToArray(), clock.Elapsed);
                 results.Add(row);
                 History.Add(row);

@@ -35,6 +35,7 @@ public static class BatchRenderer
     {
         using var batch = loader.OneBatch();
         using var decoded = loader.Decode(batch);
+        using var scope = torch.NewDisposeScope();
         var lines = new List<string>();
         for (int i = 0; i < Math.Min(maxItems, decoded.Size); i++)
         {
@@ -58,6 +59,7 @@ public static class BatchRenderer
             throw new DataBlocksException(
                 $"ShowBatch draws images, but {decoded.Codecs[0].Field.DataBlock} has no image input; use DescribeBatch for a text view.");
 
+        using var scope = torch.NewDisposeScope();   // every row view and copy made below dies with it
         int n = Math.Min(maxItems, decoded.Size);
         var titles = new string[n];
         for (int i = 0; i < n; i++)

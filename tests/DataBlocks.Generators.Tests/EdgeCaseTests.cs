@@ -1,0 +1,151 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace DataBlocks.Generators.Tests;
+
+/// <summary>Valid but unusual declarations compile without warnings; invalid ones never make the generator throw.</summary>
+public class EdgeCaseTests
+{
+    private static GeneratorRun Run(string body) => GeneratorHarness.Run(GeneratorHarness.WithUsings("namespace Demo;\n\n" + body));
+
+    private static void AssertCompilesCleanly(GeneratorRun run)
+    {
+        Assert.Empty(run.DataBlocksDiagnostics);
+        Assert.Single(run.Files);
+        Assert.Empty(run.OutputErrors);
+        // Generated code must not warn either: users build with TreatWarningsAsErrors.
+        var generated = run.Output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".g.cs", System.StringComparison.Ordinal)).ToArray();
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Warning && generated.Contains(d.Location.SourceTree)));
+    }
+
+    [Fact]
+    public void Keyword_Named_Getters_And_Parameters_Are_Escaped() => AssertCompilesCleanly(Run("""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string @base) => ImageFiles.Under(@base);
+            [GetY] static string @class(string path) => Label.FromParentFolder(path);
+            [Splitter] static ISplitter @static => new GrandparentSplitter();
+        }
+        """));
+
+    [Fact]
+    public void Nullable_Labels_Do_Not_Leak_Into_Notnull_Type_Arguments()
+    {
+        var run = Run("""
+        [Block(ImageBlock, MultiCategoryBlock)]
+        public partial class Tagged
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static List<string?> Tags(string path) => new() { null };
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Maybe
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static string? Kind(string path) => null;
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """);
+        Assert.Empty(run.DataBlocksDiagnostics);
+        Assert.Equal(2, run.Files.Count);
+        Assert.Empty(run.OutputErrors);
+        var generated = run.Output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".g.cs", System.StringComparison.Ordinal)).ToArray();
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Warning && generated.Contains(d.Location.SourceTree)));
+    }
+
+    [Fact]
+    public void Bool_Labels_Are_Categories_As_In_Fastai_Lesson_One() => AssertCompilesCleanly(Run("""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class IsCat
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static bool Cat(string path) => char.IsUpper(System.IO.Path.GetFileName(path)[0]);
+            [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+        }
+        """));
+
+    [Fact]
+    public void A_Record_Can_Be_A_DataBlock() => AssertCompilesCleanly(Run("""
+        [Block(ImageBlock, CategoryBlock)]
+        public partial record Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static string Kind(string path) => Label.FromParentFolder(path);
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """));
+
+    [Fact]
+    public void A_Generic_Type_With_A_Generated_Name_Does_Not_Clash() => AssertCompilesCleanly(Run("""
+        public sealed class PetsBatch<T> { }
+
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            [GetY] static string Kind(string path) => Label.FromParentFolder(path);
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """));
+
+    [Fact]
+    public void Getter_Named_Like_The_Class_Keeps_Its_Name_Unless_It_Clashes()
+    {
+        var run = Run("""
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Dog
+            {
+                [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+                [GetX] static string DogItem(string path) => path;
+                [GetY] static string DogBreed(string path) => Label.FromParentFolder(path);
+                [Splitter] static ISplitter Split => new GrandparentSplitter();
+            }
+            """);
+        AssertCompilesCleanly(run);
+        string code = run.Files.Values.Single();
+        Assert.Contains("DogBreedVocab", code);
+        Assert.Contains("string DogItemValue", code);   // a member of DogItem cannot be called DogItem (CS0542)
+    }
+
+    [Theory]
+    [InlineData("[Block((object[])null)]")]
+    [InlineData("[Block(null, null)]")]
+    [InlineData("[Block(ImageBlock, CategoryBlock)] [Block(ImageBlock, CategoryBlock)]")]
+    public void Broken_Block_Attributes_Do_Not_Throw(string attribute)
+    {
+        var run = Run(attribute + """
+
+            public partial class Pets
+            {
+                [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+                [Splitter] static ISplitter Split => new GrandparentSplitter();
+            }
+            """);
+        Assert.Empty(run.Files);
+        Assert.NotEmpty(run.DataBlocksDiagnostics.Concat(run.OutputErrors));
+    }
+
+    [Fact]
+    public void Block_On_Two_Partial_Declarations_Is_Left_To_The_Compiler()
+    {
+        var run = Run("""
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+                [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+            }
+
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+                [Splitter] static ISplitter Split => new GrandparentSplitter();
+            }
+            """);
+        Assert.Empty(run.Files);
+        Assert.Contains(run.OutputErrors, d => d.Id == "CS0579");
+    }
+}
