@@ -39,7 +39,8 @@ public sealed class Normalize : IBatchTransform
     public int Order => 99;
 
     /// <inheritdoc />
-    public string Name => $"Normalize(mean [{string.Join(", ", _mean)}], std [{string.Join(", ", _std)}])";
+    public string Name => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"Normalize(mean [{string.Join(", ", _mean.Select(m => m.ToString(System.Globalization.CultureInfo.InvariantCulture)))}], std [{string.Join(", ", _std.Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)))}])");
 
     /// <inheritdoc />
     public void Encode(Batch batch, bool isTraining) => Apply(batch, decode: false);
