@@ -127,6 +127,9 @@ public class DataLoader : IEnumerable<Batch>
     /// <summary>The number of epochs iterated so far.</summary>
     public int Epoch => Volatile.Read(ref _epoch);
 
+    /// <summary>Sets how many epochs count as done, so the next one shuffles and augments as that epoch would (used when resuming).</summary>
+    internal void SetEpoch(int epoch) => Volatile.Write(ref _epoch, epoch);
+
     /// <summary>
     /// The first batch of the first epoch, built on the calling thread; the caller owns (and disposes) it. Does not
     /// advance the epoch. fastai: <c>one_batch()</c>.

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using DataBlocks.Data;
@@ -13,22 +12,26 @@ using DataLoader = DataBlocks.Data.DataLoader;
 namespace DataBlocks.Learning;
 
 /// <summary>
-/// Trains a model on DataLoaders the fastai way. This is the minimal learner: <see cref="Fit"/> with a constant learning
-/// rate and fastai's Adam (decoupled weight decay 0.01, β = (0.9, 0.99), ε = 1e-5, no weight decay on biases and norm
-/// layers), smoothed training loss, validation loss and metrics, and fastai's epoch table.
-/// fastai: <c>Learner(dls, model, loss_func, metrics=...)</c>.
+/// Trains a model on DataLoaders the fastai way: a training loop that raises fastai's events for callbacks; fastai's
+/// Adam over layer groups with per-group learning rates; one-cycle, SGDR, flat-cos and fine-tune schedules; the
+/// learning-rate finder; freezing; saving, checkpoints and resuming. fastai: <c>Learner</c>.
 /// </summary>
-public sealed class Learner : IDisposable
+/// <remarks>
+/// The recorder (<see cref="Recorder"/>), the progress display and the schedules are callbacks. The learner owns the
+/// model and the optimizer and disposes them.
+/// </remarks>
+public sealed partial class Learner : IDisposable
 {
-    private AdamW? _optimizer;
-    private bool[] _decays = [];
+    private readonly List<Callback> _callbacks = [];
+    private LearnerOptimizer? _opt;
+    private IReadOnlyList<IReadOnlyList<Parameter>>? _groups;
 
     /// <summary>Creates a learner; the model is moved to the loaders' device.</summary>
     /// <param name="dls">The data.</param>
     /// <param name="model">The model: raw outputs from the input batch (several categorical inputs arrive stacked as <c>[B, n]</c>).</param>
     /// <param name="loss">The loss; null = the loss the target block implies (<see cref="DataLoaders.DefaultLoss"/>).</param>
     /// <param name="metrics">Validation metrics, in table order.</param>
-    /// <param name="options">Hyper-parameters and output.</param>
+    /// <param name="options">Hyper-parameters, optimizer, layer groups, output, where files go.</param>
     /// <exception cref="DataBlocksException">No loss given and none can be inferred.</exception>
     public Learner(DataLoaders dls, torch.nn.Module<torch.Tensor, torch.Tensor> model, ILossFunction? loss = null,
         IEnumerable<IMetric>? metrics = null, LearnerOptions? options = null)
@@ -40,6 +43,10 @@ public sealed class Learner : IDisposable
         Metrics = metrics?.ToArray() ?? [];
         Options = options ?? new LearnerOptions();
         Model.to(dls.Device);
+        Recorder = new Recorder();
+        AddCallback(Recorder);
+        AddCallback(new ProgressCallback());
+        foreach (var cb in Options.Callbacks) AddCallback(cb);
     }
 
     /// <summary>The data.</summary>
@@ -57,82 +64,86 @@ public sealed class Learner : IDisposable
     /// <summary>Hyper-parameters and output.</summary>
     public LearnerOptions Options { get; }
 
+    /// <summary>Records losses, learning rates, momentums and the epoch table. fastai: <c>learn.recorder</c>.</summary>
+    public Recorder Recorder { get; }
+
     /// <summary>Every epoch trained so far, across fits (each fit numbers its epochs from 0, as fastai's table does).</summary>
-    public List<EpochResult> History { get; } = [];
+    public IReadOnlyList<EpochResult> History => Recorder.History;
 
     /// <summary>The smoothed training loss after every training batch of the last fit (fastai's <c>recorder.losses</c>).</summary>
-    public List<double> Losses { get; } = [];
+    public IReadOnlyList<double> Losses => Recorder.Losses;
 
-    /// <summary>
-    /// Trains for <paramref name="epochs"/> epochs at a constant learning rate, validating after each, and prints the
-    /// epoch table. fastai: <c>learn.fit(n_epoch, lr)</c>.
-    /// </summary>
-    /// <param name="epochs">Number of epochs.</param>
-    /// <param name="lr">Learning rate; null = <see cref="LearnerOptions.Lr"/>.</param>
-    /// <param name="wd">Weight decay; null = <see cref="LearnerOptions.Wd"/>.</param>
-    /// <returns>The rows of the epoch table.</returns>
-    public IReadOnlyList<EpochResult> Fit(int epochs, double? lr = null, double? wd = null)
+    /// <summary>The callbacks, in the order they run.</summary>
+    public IReadOnlyList<Callback> Callbacks => _callbacks;
+
+    /// <summary>The optimizer, created at the first fit (or by <see cref="CreateOptimizer"/>); null before.</summary>
+    public LearnerOptimizer? Optimizer => _opt;
+
+    /// <summary>The layer groups (body first, head last), from <see cref="LearnerOptions.Splitter"/>. fastai: <c>splitter(model)</c>.</summary>
+    public IReadOnlyList<IReadOnlyList<Parameter>> LayerGroups => _groups ??= SplitModel();
+
+    /// <summary>Where saved models and checkpoints go: <see cref="LearnerOptions.Path"/>/<see cref="LearnerOptions.ModelDir"/>.</summary>
+    public string ModelDirectory => Path.Combine(Options.Path, Options.ModelDir);
+
+    // ---- loop state, for callbacks --------------------------------------------------------------------------------
+
+    /// <summary>The current epoch (0-based).</summary>
+    public int Epoch { get; internal set; }
+
+    /// <summary>The number of epochs of the current fit.</summary>
+    public int NEpoch { get; internal set; }
+
+    /// <summary>The index of the current batch in its epoch.</summary>
+    public int Iter { get; internal set; }
+
+    /// <summary>The number of batches in the current phase.</summary>
+    public int NIter { get; internal set; }
+
+    /// <summary>Training batches done so far in the current fit. fastai: <c>train_iter</c>.</summary>
+    public int TrainIter { get; internal set; }
+
+    /// <summary>Training progress of the current batch, in [0, 1). fastai: <c>pct_train</c>.</summary>
+    public double PctTrain { get; internal set; }
+
+    /// <summary>Whether the current phase trains (else it validates).</summary>
+    public bool Training { get; internal set; }
+
+    /// <summary>The loader of the current phase.</summary>
+    public DataLoader? Dl { get; internal set; }
+
+    /// <summary>The current batch (valid during batch events).</summary>
+    public Batch? Batch { get; internal set; }
+
+    /// <summary>The model's output for the current batch (from <c>AfterPred</c>).</summary>
+    public torch.Tensor? Pred { get; internal set; }
+
+    /// <summary>The loss tensor of the current batch (from <c>AfterLoss</c>); callbacks may replace it before backward.</summary>
+    public torch.Tensor? LossTensor { get; set; }
+
+    /// <summary>Adds a callback (it runs in <see cref="Callback.Order"/>).</summary>
+    public void AddCallback(Callback callback)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
-        var optimizer = Optimizer(lr ?? Options.Lr, wd ?? Options.Wd);
-        var table = new EpochTable(Metrics.Select(m => m.Name));
-        var progress = FitProgress.Create(Options.Progress, Options.Output);
-        var results = new List<EpochResult>();
-        var smooth = new SmoothLoss(0.98);
-        Losses.Clear();
-        progress.Run(table.Header, () =>
-        {
-            for (int epoch = 0; epoch < epochs; epoch++)
-            {
-                var clock = Stopwatch.StartNew();
-                TrainEpoch(optimizer, smooth, progress, epoch, epochs);
-                var (validLoss, metricValues) = Evaluate(Dls.Valid, progress, epoch, epochs);
-                var row = new EpochResult(epoch, smooth.Value, validLoss,
-                    Metrics.Select((m, i) => new KeyValuePair<string, double>(m.Name, metricValues[i])).ToArray(), clock.Elapsed);
-                results.Add(row);
-                History.Add(row);
-                progress.Row(table.Row(row));
-            }
-        });
-        return results;
+        callback.Learner = this;
+        int at = _callbacks.FindLastIndex(c => c.Order <= callback.Order) + 1;
+        _callbacks.Insert(at, callback);
     }
 
-    /// <summary>Validation loss and metrics over <paramref name="loader"/> (default: the validation loader). fastai: <c>validate()</c>.</summary>
-    public (double Loss, IReadOnlyList<double> Metrics) Validate(DataLoader? loader = null) =>
-        Evaluate(loader ?? Dls.Valid, FitProgress.Create(ProgressMode.Silent, null), 0, 1);
+    /// <summary>Removes a callback.</summary>
+    public bool RemoveCallback(Callback callback) => _callbacks.Remove(callback);
 
     /// <summary>
-    /// Activated predictions (probabilities for a category target) and targets of every item of <paramref name="loader"/>
-    /// (default: validation), on the CPU, in loader order. The caller disposes both. fastai: <c>get_preds()</c>.
+    /// Creates (or recreates) the optimizer over the layer groups, with every learning rate at <see cref="LearnerOptions.Lr"/>.
+    /// Happens at the first fit; call it to read or set hyper-parameters earlier. fastai: <c>create_opt</c>.
     /// </summary>
-    public (torch.Tensor Predictions, torch.Tensor? Targets) GetPreds(DataLoader? loader = null)
+    public LearnerOptimizer CreateOptimizer()
     {
-        loader ??= Dls.Valid;
-        var preds = new List<torch.Tensor>();
-        var targets = new List<torch.Tensor>();
-        Model.eval();
-        try
-        {
-            using var noGrad = torch.no_grad();
-            foreach (var batch in loader)
-            {
-                using var scope = torch.NewDisposeScope();
-                preds.Add(Loss.Activation(Forward(batch)).cpu().DetachFromDisposeScope());
-                if (batch.Targets.Length > 0) targets.Add(batch.Targets[0].cpu().DetachFromDisposeScope());
-            }
-        }
-        finally
-        {
-            Model.train();
-        }
-        try
-        {
-            return (torch.cat(preds, 0), targets.Count > 0 ? torch.cat(targets, 0) : null);
-        }
-        finally
-        {
-            foreach (var t in preds.Concat(targets)) t.Dispose();
-        }
+        _opt?.Dispose();
+        var settings = Options.Optimizer;
+        var noDecay = settings.WdBnBias ? new HashSet<Parameter>() : NoDecayParameters();
+        _opt = new LearnerOptimizer(LayerGroups, noDecay, settings, Options.Lr.Expand(LayerGroups.Count)[^1]);
+        _opt.SetLr(Options.Lr.Expand(LayerGroups.Count));
+        if (Options.Wd is { } wd) _opt.SetWd([wd]);
+        return _opt;
     }
 
     /// <summary>The model's raw output for a batch (inputs moved through the model; several 1-D inputs are stacked).</summary>
@@ -146,125 +157,96 @@ public sealed class Learner : IDisposable
             $"{Dls.Datasets.Name} has {batch.NInputs} inputs of different kinds; a single-input model cannot take them. Stack them in a custom module.");
     }
 
-    /// <summary>Disposes the model and optimizer.</summary>
+    /// <summary>Disposes the model and the optimizer.</summary>
     public void Dispose()
     {
-        _optimizer?.Dispose();
+        _opt?.Dispose();
         Model.Dispose();
     }
 
-    private void TrainEpoch(AdamW optimizer, SmoothLoss smooth, FitProgress progress, int epoch, int epochs)
+    private IReadOnlyList<IReadOnlyList<Parameter>> SplitModel()
     {
-        Model.train();
-        int total = Dls.Train.Count, done = 0;
-        using var batches = Dls.Train.GetEnumerator();
-        while (true)
-        {
-            using var scope = torch.NewDisposeScope();
-            if (!batches.MoveNext()) break;
-            var batch = batches.Current;
-            var loss = Loss.Compute(Forward(batch), batch.Targets[0]);
-            loss.backward();
-            optimizer.step();
-            optimizer.zero_grad();
-            double value = loss.item<float>();
-            smooth.Add(value);
-            Losses.Add(smooth.Value);
-            progress.Batch("train", epoch, epochs, ++done, total, smooth.Value);
-        }
+        var groups = Options.Splitter?.Invoke(Model)
+                     ?? (Model is ILayerGroups layered ? layered.LayerGroups() : [Model.parameters().ToArray()]);
+        var result = groups.Select(g => (IReadOnlyList<Parameter>)g.ToArray()).Where(g => g.Count > 0).ToArray();
+        if (result.Length == 0) throw new DataBlocksException("The model has no parameters to train.");
+        return result;
     }
 
-    private (double Loss, double[] Metrics) Evaluate(DataLoader loader, FitProgress progress, int epoch, int epochs)
+    /// <summary>Parameters of normalisation layers, and every bias (fastai's <c>wd_bn_bias=False</c> exclusions).</summary>
+    internal HashSet<Parameter> NoDecayParameters()
     {
-        Model.eval();
-        foreach (var m in Metrics) m.Reset();
-        double lossSum = 0;
-        long count = 0;
-        int total = loader.Count, done = 0;
-        try
+        var set = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        foreach (var (_, module) in Model.named_modules())
         {
-            using var noGrad = torch.no_grad();
-            using var batches = loader.GetEnumerator();
-            while (true)
-            {
-                using var scope = torch.NewDisposeScope();
-                if (!batches.MoveNext()) break;
-                var batch = batches.Current;
-                var pred = Forward(batch);
-                var target = batch.Targets[0];
-                lossSum += Loss.Compute(pred, target).item<float>() * batch.Size;
-                count += batch.Size;
-                foreach (var m in Metrics) m.Accumulate(pred, target);
-                progress.Batch("valid", epoch, epochs, ++done, total, null);
-            }
+            bool norm = IsNorm(module);
+            foreach (var (name, p) in module.named_parameters(recurse: false))
+                if (norm || name == "bias") set.Add(p);
         }
-        finally
-        {
-            Model.train();
-        }
-        return (count == 0 ? double.NaN : lossSum / count, Metrics.Select(m => m.Value).ToArray());
+        return set;
     }
 
-    private AdamW Optimizer(double lr, double wd)
+    /// <summary>Parameters of normalisation layers (they stay trainable in frozen groups, fastai's <c>train_bn</c>).</summary>
+    internal HashSet<Parameter> NormParameters()
     {
-        if (_optimizer is null)
-        {
-            // fastai's wd_bn_bias=False: no weight decay on biases and normalisation layers.
-            var noDecay = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
-            foreach (var (_, module) in Model.named_modules())
-            {
-                bool norm = module is BatchNorm1d or BatchNorm2d or BatchNorm3d or LayerNorm or GroupNorm
-                    or InstanceNorm1d or InstanceNorm2d or InstanceNorm3d;
-                foreach (var (name, p) in module.named_parameters(recurse: false))
-                    if (norm || name == "bias") noDecay.Add(p);
-            }
-            var all = Model.parameters().ToArray();
-            var groups = new List<AdamW.ParamGroup>
-            {
-                new(all.Where(p => !noDecay.Contains(p)).ToArray(), lr, 0.9, 0.99, 1e-5, wd, false, false),
-                new(all.Where(p => noDecay.Contains(p)).ToArray(), lr, 0.9, 0.99, 1e-5, 0.0, false, false),
-            };
-            var used = groups.Select((g, i) => (g, decays: i == 0)).Where(p => p.g.Parameters.Any()).ToArray();
-            _decays = used.Select(p => p.decays).ToArray();
-            _optimizer = torch.optim.AdamW(used.Select(p => p.g), lr, 0.9, 0.99, 1e-5, wd, false, false);
-        }
-        int index = 0;
-        foreach (var group in _optimizer.ParamGroups)
-        {
-            group.LearningRate = lr;
-            ((AdamW.Options)((ParamGroup)group).Options).weight_decay = _decays[index++] ? wd : 0.0;
-        }
-        return _optimizer;
+        var set = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        foreach (var (_, module) in Model.named_modules())
+            if (IsNorm(module))
+                foreach (var (_, p) in module.named_parameters(recurse: false)) set.Add(p);
+        return set;
     }
 
-    /// <summary>fastai's <c>AvgSmoothLoss</c>: an exponential moving average, debiased.</summary>
-    private sealed class SmoothLoss(double beta)
-    {
-        private double _value;
-        private int _count;
-
-        public void Add(double loss)
-        {
-            _count++;
-            _value = beta * _value + (1 - beta) * loss;
-        }
-
-        public double Value => _count == 0 ? double.NaN : _value / (1 - Math.Pow(beta, _count));
-    }
+    internal static bool IsNorm(torch.nn.Module module) => module is BatchNorm1d or BatchNorm2d or BatchNorm3d or LayerNorm or GroupNorm
+        or InstanceNorm1d or InstanceNorm2d or InstanceNorm3d;
 }
 
-/// <summary>Learner hyper-parameters and output.</summary>
+/// <summary>A model that knows its layer groups (body first, head last), for discriminative learning rates and freezing.</summary>
+public interface ILayerGroups
+{
+    /// <summary>The parameters of each group.</summary>
+    IReadOnlyList<IReadOnlyList<Parameter>> LayerGroups();
+}
+
+/// <summary>Learner hyper-parameters and settings.</summary>
 public sealed record LearnerOptions
 {
-    /// <summary>Default learning rate (fastai: <c>lr=1e-3</c>).</summary>
-    public double Lr { get; init; } = 1e-3;
+    /// <summary>Default learning rate (fastai: <c>lr=1e-3</c>); a float, per-group array or slice.</summary>
+    public LR Lr { get; init; } = 1e-3;
 
-    /// <summary>Weight decay, decoupled (fastai's Adam default 0.01).</summary>
-    public double Wd { get; init; } = 0.01;
+    /// <summary>Weight decay for every fit; null = the optimizer's default (<see cref="OptimizerSettings.Wd"/>).</summary>
+    public double? Wd { get; init; }
+
+    /// <summary>The optimizer (default fastai's Adam).</summary>
+    public OptimizerSettings Optimizer { get; init; } = OptimizerSettings.Adam;
+
+    /// <summary>Momentums of the one-cycle schedule (fastai: <c>moms=(0.95, 0.85, 0.95)</c>).</summary>
+    public (double Start, double Middle, double End) Moms { get; init; } = (0.95, 0.85, 0.95);
+
+    /// <summary>Splits the model into layer groups (body first, head last); null = the model's <see cref="ILayerGroups"/> or one group.</summary>
+    public Func<torch.nn.Module<torch.Tensor, torch.Tensor>, IEnumerable<IEnumerable<Parameter>>>? Splitter { get; init; }
+
+    /// <summary>Extra callbacks added to the learner.</summary>
+    public IReadOnlyList<Callback> Callbacks { get; init; } = [];
+
+    /// <summary>Stop with an error when a training loss or gradient is NaN or infinite (the weights stay as they were before that batch).</summary>
+    public bool StopOnNaN { get; init; } = true;
 
     /// <summary>How progress is shown.</summary>
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
 
     /// <summary>Where the epoch table goes; null = nowhere.</summary>
     public TextWriter? Output { get; init; } = Console.Out;
+
+    /// <summary>The learner's folder (fastai: <c>path</c>).</summary>
+    public string Path { get; init; } = ".";
+
+    /// <summary>The folder under <see cref="Path"/> for saved models and checkpoints (fastai: <c>model_dir='models'</c>).</summary>
+    public string ModelDir { get; init; } = "models";
+
+    /// <summary>
+    /// When set, every fit writes <c>{ModelDir}/{Checkpoint}.ckpt</c> after each epoch (atomically): weights, optimizer
+    /// state, schedule position, recorded rows and random states. A fit called with <c>resume: true</c> then continues a
+    /// killed run from its last completed epoch, exactly where the schedule was.
+    /// </summary>
+    public string? Checkpoint { get; init; }
 }

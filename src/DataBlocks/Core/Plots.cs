@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+
+namespace DataBlocks;
+
+/// <summary>A named point to mark on a plot.</summary>
+/// <param name="Label">The legend text.</param>
+/// <param name="X">Its x value.</param>
+/// <param name="Y">Its y value.</param>
+public sealed record PlotMarker(string Label, double X, double Y);
+
+/// <summary>A named line of a plot.</summary>
+/// <param name="Label">The legend text.</param>
+/// <param name="X">The x values.</param>
+/// <param name="Y">The y values.</param>
+public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+
+/// <summary>Line plots written as PNG with ScottPlot (atomically), for the recorder and the learning-rate finder.</summary>
+public static class Plots
+{
+    /// <summary>Draws the series (and markers) and writes a PNG to <paramref name="path"/>; returns the path.</summary>
+    /// <param name="path">The PNG file.</param>
+    /// <param name="title">The title.</param>
+    /// <param name="xLabel">The x axis label.</param>
+    /// <param name="yLabel">The y axis label.</param>
+    /// <param name="series">The lines.</param>
+    /// <param name="logX">A log-scaled x axis (values must be positive).</param>
+    /// <param name="markers">Points to mark.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height.</param>
+    public static string Line(string path, string title, string xLabel, string yLabel, IEnumerable<PlotSeries> series, bool logX = false,
+        IEnumerable<PlotMarker>? markers = null, int width = 800, int height = 500)
+    {
+        var plot = new ScottPlot.Plot();
+        Func<double, double> x = logX ? v => Math.Log10(v) : v => v;
+        bool legend = false;
+        foreach (var s in series)
+        {
+            var points = s.X.Zip(s.Y).Where(p => double.IsFinite(p.Second) && (!logX || p.First > 0)).ToArray();
+            if (points.Length == 0) continue;
+            var line = plot.Add.Scatter(points.Select(p => x(p.First)).ToArray(), points.Select(p => p.Second).ToArray());
+            line.MarkerSize = points.Length > 60 ? 0 : 4;
+            if (!string.IsNullOrEmpty(s.Label))
+            {
+                line.LegendText = s.Label;
+                legend = true;
+            }
+        }
+        foreach (var m in markers ?? [])
+        {
+            if (!double.IsFinite(m.Y) || (logX && m.X <= 0)) continue;
+            var marker = plot.Add.Marker(x(m.X), m.Y, ScottPlot.MarkerShape.FilledCircle, 10);
+            marker.LegendText = m.Label;
+            legend = true;
+        }
+        if (logX)
+        {
+            var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = v => Math.Pow(10, v).ToString("0.#e0", CultureInfo.InvariantCulture),
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+            };
+            plot.Axes.Bottom.TickGenerator = ticks;
+        }
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        if (legend) plot.ShowLegend();
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileNameWithoutExtension(full)}.{Guid.NewGuid():N}.png");
+        try
+        {
+            plot.SavePng(tmp, width, height);
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+        return full;
+    }
+}

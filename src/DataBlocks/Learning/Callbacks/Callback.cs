@@ -1,0 +1,81 @@
+using System;
+
+namespace DataBlocks.Learning;
+
+/// <summary>
+/// Hooks into the training loop. Override the events you need; read and change the learner's state through
+/// <see cref="Learner"/>. Callbacks run in ascending <see cref="Order"/> (ties in the order they were added); throw one
+/// of the <c>Cancel…Exception</c>s to skip the rest of a batch, a step, an epoch, or the whole fit.
+/// fastai: <c>Callback</c> with the events of <c>learner.py</c>.
+/// </summary>
+/// <remarks>
+/// Event order for one fit: <c>BeforeFit</c>; per epoch <c>BeforeEpoch</c>, <c>BeforeTrain</c>, per training batch
+/// (<c>BeforeBatch</c>, <c>AfterPred</c>, <c>AfterLoss</c>, <c>BeforeBackward</c>, <c>AfterBackward</c>, <c>BeforeStep</c>,
+/// <c>AfterStep</c>, <c>AfterBatch</c>), <c>AfterTrain</c>, <c>BeforeValidate</c>, the same batch events without backward and
+/// step, <c>AfterValidate</c>, <c>AfterEpoch</c>; finally <c>AfterFit</c>, which always runs. A cancelled phase fires its
+/// <c>AfterCancel…</c> event before its <c>After…</c> event.
+/// </remarks>
+public abstract class Callback
+{
+    /// <summary>The learner running this callback (set when the callback is added).</summary>
+    public Learner Learner { get; internal set; } = null!;
+
+    /// <summary>Sort key: fastai's TrainEval is −10, Recorder 50, ParamScheduler 60, Progress 70.</summary>
+    public virtual int Order => 0;
+
+    /// <summary>Whether the batch events of training run for this callback.</summary>
+    public virtual bool RunOnTrain => true;
+
+    /// <summary>Whether the batch events of validation run for this callback.</summary>
+    public virtual bool RunOnValid => true;
+
+    /// <summary>A name for messages.</summary>
+    public virtual string Name => GetType().Name;
+
+#pragma warning disable CS1591 // the events are described in the class remarks
+    public virtual void BeforeFit() { }
+    public virtual void BeforeEpoch() { }
+    public virtual void BeforeTrain() { }
+    public virtual void BeforeBatch() { }
+    public virtual void AfterPred() { }
+    public virtual void AfterLoss() { }
+    public virtual void BeforeBackward() { }
+    public virtual void AfterBackward() { }
+    public virtual void BeforeStep() { }
+    public virtual void AfterStep() { }
+    public virtual void AfterBatch() { }
+    public virtual void AfterTrain() { }
+    public virtual void BeforeValidate() { }
+    public virtual void AfterValidate() { }
+    public virtual void AfterEpoch() { }
+    public virtual void AfterFit() { }
+    public virtual void AfterCancelBatch() { }
+    public virtual void AfterCancelStep() { }
+    public virtual void AfterCancelBackward() { }
+    public virtual void AfterCancelTrain() { }
+    public virtual void AfterCancelValidate() { }
+    public virtual void AfterCancelEpoch() { }
+    public virtual void AfterCancelFit() { }
+#pragma warning restore CS1591
+}
+
+/// <summary>Skips the rest of the current batch. fastai: <c>CancelBatchException</c>.</summary>
+public sealed class CancelBatchException() : Exception("The batch was cancelled.");
+
+/// <summary>Skips the optimizer step of the current batch. fastai: <c>CancelStepException</c>.</summary>
+public sealed class CancelStepException() : Exception("The step was cancelled.");
+
+/// <summary>Skips the backward pass of the current batch. fastai: <c>CancelBackwardException</c>.</summary>
+public sealed class CancelBackwardException() : Exception("The backward pass was cancelled.");
+
+/// <summary>Ends the training phase of the epoch. fastai: <c>CancelTrainException</c>.</summary>
+public sealed class CancelTrainException() : Exception("The training phase was cancelled.");
+
+/// <summary>Ends the validation phase of the epoch. fastai: <c>CancelValidException</c>.</summary>
+public sealed class CancelValidException() : Exception("The validation phase was cancelled.");
+
+/// <summary>Ends the current epoch. fastai: <c>CancelEpochException</c>.</summary>
+public sealed class CancelEpochException() : Exception("The epoch was cancelled.");
+
+/// <summary>Stops the fit (<c>AfterFit</c> still runs). fastai: <c>CancelFitException</c>.</summary>
+public sealed class CancelFitException(string? reason = null) : Exception(reason ?? "The fit was cancelled.");

@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using TorchSharp;
+
+namespace DataBlocks.Learning;
+
+/// <summary>
+/// Records what fastai's recorder does: after every training batch the smoothed loss, the learning rate and momentum
+/// of the last group; over validation the loss (weighted by batch size) and the metrics; after every epoch a row of
+/// the table. Order 50. fastai: <c>Recorder</c> with <c>AvgSmoothLoss(beta=0.98)</c> and <c>AvgLoss</c>.
+/// </summary>
+public sealed class Recorder : Callback
+{
+    private readonly List<double> _losses = [], _rawLosses = [], _lrs = [], _moms = [];
+    private readonly List<EpochResult> _history = [];
+    private readonly Stopwatch _clock = new();
+    private double _smooth;
+    private int _count;
+    private double _validSum;
+    private long _validCount;
+    private bool _trained, _validated;
+
+    /// <inheritdoc />
+    public override int Order => 50;
+
+    /// <summary>The smoothing factor of the training loss.</summary>
+    public double Beta { get; init; } = 0.98;
+
+    /// <summary>The smoothed (debiased) training loss after each training batch of the last fit. fastai: <c>recorder.losses</c>.</summary>
+    public IReadOnlyList<double> Losses => _losses;
+
+    /// <summary>The raw training loss of each batch of the last fit.</summary>
+    public IReadOnlyList<double> RawLosses => _rawLosses;
+
+    /// <summary>The learning rate of the last group at each training batch of the last fit. fastai: <c>recorder.lrs</c>.</summary>
+    public IReadOnlyList<double> Lrs => _lrs;
+
+    /// <summary>The momentum of the last group at each training batch of the last fit.</summary>
+    public IReadOnlyList<double> Moms => _moms;
+
+    /// <summary>The current smoothed training loss (NaN before the first batch). fastai: <c>smooth_loss</c>.</summary>
+    public double SmoothLoss => _count == 0 ? double.NaN : _smooth / (1 - Math.Pow(Beta, _count));
+
+    /// <summary>Every row of the epoch table, across fits.</summary>
+    public IReadOnlyList<EpochResult> History => _history;
+
+    /// <summary>The metric columns, in table order.</summary>
+    public IReadOnlyList<string> MetricNames => Learner.Metrics.Select(m => m.Name).ToArray();
+
+    /// <summary>Restores the recorded rows (used when resuming from a checkpoint).</summary>
+    internal void RestoreHistory(IEnumerable<EpochResult> rows)
+    {
+        _history.Clear();
+        _history.AddRange(rows);
+    }
+
+    /// <inheritdoc />
+    public override void BeforeFit()
+    {
+        _losses.Clear();
+        _rawLosses.Clear();
+        _lrs.Clear();
+        _moms.Clear();
+        _smooth = 0;
+        _count = 0;
+    }
+
+    /// <inheritdoc />
+    public override void BeforeEpoch()
+    {
+        _clock.Restart();
+        _trained = _validated = false;
+    }
+
+    /// <inheritdoc />
+    public override void BeforeValidate()
+    {
+        _validSum = 0;
+        _validCount = 0;
+        foreach (var m in Learner.Metrics) m.Reset();
+    }
+
+    /// <inheritdoc />
+    public override void AfterTrain() => _trained = true;
+
+    /// <inheritdoc />
+    public override void AfterValidate() => _validated = true;
+
+    /// <inheritdoc />
+    public override void AfterCancelTrain() => _trained = false;
+
+    /// <inheritdoc />
+    public override void AfterCancelValidate() => _validated = false;
+
+    /// <inheritdoc />
+    public override void AfterBatch()
+    {
+        if (Learner.LossTensor is not { } loss) return;
+        if (Learner.Training)
+        {
+            double value = loss.item<float>();
+            _count++;
+            _smooth = Beta * _smooth + (1 - Beta) * value;
+            _rawLosses.Add(value);
+            _losses.Add(SmoothLoss);
+            if (Learner.Optimizer is { } opt)
+            {
+                _lrs.Add(opt.Lr[^1]);
+                _moms.Add(opt.Mom[^1]);
+            }
+        }
+        else
+        {
+            int n = Learner.Batch!.Size;
+            _validSum += loss.item<float>() * n;
+            _validCount += n;
+            foreach (var m in Learner.Metrics) m.Accumulate(Learner.Pred!, Learner.Batch.Targets[0]);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void AfterEpoch()
+    {
+        double validLoss = _validated && _validCount > 0 ? _validSum / _validCount : double.NaN;
+        var metrics = Learner.Metrics.Select(m => new KeyValuePair<string, double>(m.Name, _validated ? m.Value : double.NaN)).ToArray();
+        _history.Add(new EpochResult(Learner.Epoch, _trained ? SmoothLoss : double.NaN, validLoss, metrics, _clock.Elapsed));
+    }
+}

@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using DataLoader = DataBlocks.Data.DataLoader;
+
+namespace DataBlocks.Learning;
+
+public sealed partial class Learner
+{
+    /// <summary>
+    /// Trains for <paramref name="nEpoch"/> epochs at constant learning rates, validating after each, and prints the
+    /// epoch table. fastai: <c>learn.fit(n_epoch, lr, wd, cbs, reset_opt, start_epoch)</c>.
+    /// </summary>
+    /// <param name="nEpoch">Number of epochs.</param>
+    /// <param name="lr">Learning rate(s); null = <see cref="LearnerOptions.Lr"/>.</param>
+    /// <param name="wd">Weight decay; null = <see cref="LearnerOptions.Wd"/> or the optimizer's default.</param>
+    /// <param name="callbacks">Callbacks for this fit only.</param>
+    /// <param name="resetOpt">Recreate the optimizer (dropping its state) first.</param>
+    /// <param name="startEpoch">Skip the epochs before this one (the schedule position follows, as fastai's <c>start_epoch</c>).</param>
+    /// <returns>The rows of the epoch table.</returns>
+    /// <param name="resume">Continue from the checkpoint of this same fit (<see cref="LearnerOptions.Checkpoint"/>) if there is one.</param>
+    public IReadOnlyList<EpochResult> Fit(int nEpoch, LR? lr = null, double? wd = null, IEnumerable<Callback>? callbacks = null,
+        bool resetOpt = false, int startEpoch = 0, bool resume = false) =>
+        RunFit(nEpoch, lr, wd, callbacks, resetOpt, startEpoch, Describe(nameof(Fit), nEpoch, lr, wd), resume);
+
+    private IReadOnlyList<EpochResult> RunFit(int nEpoch, LR? lr, double? wd, IEnumerable<Callback>? callbacks, bool resetOpt, int startEpoch,
+        string? description = null, bool resume = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nEpoch, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(startEpoch);
+        if (resume && Options.Checkpoint is null)
+            throw new InvalidOperationException("resume: true needs LearnerOptions.Checkpoint, the name checkpoints are written under.");
+        int firstRow = History.Count;
+        if (resume && description is not null && RestoreCheckpoint(description) is { } position)
+        {
+            if (position.Completed) return History.Skip(Math.Max(0, History.Count - nEpoch)).ToArray();
+            startEpoch = position.NextEpoch;
+            firstRow = Math.Max(0, History.Count - startEpoch);
+        }
+        var added = callbacks?.ToList() ?? [];
+        if (Options.Checkpoint is not null && description is not null) added.Add(new CheckpointCallback(description));
+        foreach (var cb in added) AddCallback(cb);
+        try
+        {
+            if (resetOpt || _opt is null) CreateOptimizer();
+            if (wd is { } w) _opt!.SetWd([w]);
+            else if (Options.Wd is { } d) _opt!.SetWd([d]);
+            _opt!.SetLr((lr ?? Options.Lr).Expand(_opt.GroupCount));
+            NEpoch = nEpoch;
+            var progress = _callbacks.OfType<ProgressCallback>().FirstOrDefault();
+            void Body() => Phase(c => c.BeforeFit(), () =>
+            {
+                TrainIter = startEpoch * Dls.Train.Count;
+                for (int epoch = startEpoch; epoch < nEpoch; epoch++)
+                {
+                    Epoch = epoch;
+                    Phase(c => c.BeforeEpoch(), DoEpoch, c => c.AfterCancelEpoch(), c => c.AfterEpoch(), typeof(CancelEpochException));
+                }
+            }, c => c.AfterCancelFit(), c => c.AfterFit(), typeof(CancelFitException));
+            if (progress is null) Body();
+            else progress.Run(Body);
+            return History.Skip(firstRow).ToArray();
+        }
+        finally
+        {
+            foreach (var cb in added) RemoveCallback(cb);
+        }
+    }
+
+    private void DoEpoch()
+    {
+        Phase(c => c.BeforeTrain(), () => RunBatches(Dls.Train, training: true),
+            c => c.AfterCancelTrain(), c => c.AfterTrain(), typeof(CancelTrainException));
+        Phase(c => c.BeforeValidate(), () => RunBatches(Dls.Valid, training: false),
+            c => c.AfterCancelValidate(), c => c.AfterValidate(), typeof(CancelValidException));
+    }
+
+    private void RunBatches(DataLoader loader, bool training)
+    {
+        Training = training;
+        Dl = loader;
+        NIter = loader.Count;
+        if (training) Model.train();
+        else Model.eval();
+        using var noGrad = training ? null : torch.no_grad();
+        try
+        {
+            using var batches = loader.GetEnumerator();
+            for (int i = 0; ; i++)
+            {
+                using var scope = torch.NewDisposeScope();   // every tensor of the batch dies here
+                if (!batches.MoveNext()) break;
+                Iter = i;
+                Batch = batches.Current;
+                if (training) PctTrain = (double)TrainIter / (NEpoch * NIter);
+                try
+                {
+                    BatchPhase(c => c.BeforeBatch(), OneBatch, c => c.AfterCancelBatch(), c => c.AfterBatch(), typeof(CancelBatchException));
+                }
+                finally
+                {
+                    Pred = null;
+                    LossTensor = null;
+                    Batch = null;
+                }
+                if (training) TrainIter++;
+            }
+        }
+        finally
+        {
+            Model.train();
+        }
+    }
+
+    private void OneBatch()
+    {
+        Pred = Forward(Batch!);
+        Call(c => c.AfterPred(), batchEvent: true);
+        if (Batch!.Targets.Length == 0) return;
+        LossTensor = Loss.Compute(Pred, Batch.Targets[0]);
+        Call(c => c.AfterLoss(), batchEvent: true);
+        if (!Training) return;
+        BatchPhase(c => c.BeforeBackward(), () => LossTensor!.backward(), c => c.AfterCancelBackward(), c => c.AfterBackward(),
+            typeof(CancelBackwardException));
+        if (Options.StopOnNaN) GuardAgainstNaN();
+        BatchPhase(c => c.BeforeStep(), () => _opt!.Step(), c => c.AfterCancelStep(), c => c.AfterStep(), typeof(CancelStepException));
+        _opt!.ZeroGrad();
+    }
+
+    /// <summary>Stops before the step when the loss or a gradient is not finite, so the weights stay those of the last good batch.</summary>
+    private void GuardAgainstNaN()
+    {
+        double loss = LossTensor!.item<float>();
+        bool finite = double.IsFinite(loss);
+        if (finite)
+        {
+            using var sum = torch.zeros(1, device: Dls.Device);
+            foreach (var group in _opt!.Groups)
+                foreach (var p in group)
+                {
+                    using var grad = p.grad;
+                    if (grad is not null) sum.add_(grad.abs().sum());
+                }
+            finite = double.IsFinite(sum.item<float>());
+        }
+        if (finite) return;
+        _opt!.ZeroGrad();
+        throw new TrainingDivergedException(Epoch, Iter, loss);
+    }
+
+    /// <summary>Runs a phase: its before-event, the body, and (always) its after-event; a cancel exception of <paramref name="cancel"/> is absorbed after its after-cancel event.</summary>
+    private void Phase(Action<Callback> before, Action body, Action<Callback> afterCancel, Action<Callback> after, Type cancel)
+    {
+        try
+        {
+            Call(before, batchEvent: false);
+            body();
+        }
+        catch (Exception e) when (e.GetType() == cancel)
+        {
+            Call(afterCancel, batchEvent: false);
+        }
+        finally
+        {
+            Call(after, batchEvent: false);
+        }
+    }
+
+    private void BatchPhase(Action<Callback> before, Action body, Action<Callback> afterCancel, Action<Callback> after, Type cancel)
+    {
+        try
+        {
+            Call(before, batchEvent: true);
+            body();
+        }
+        catch (Exception e) when (e.GetType() == cancel)
+        {
+            Call(afterCancel, batchEvent: true);
+        }
+        finally
+        {
+            Call(after, batchEvent: true);
+        }
+    }
+
+    private void Call(Action<Callback> @event, bool batchEvent)
+    {
+        foreach (var cb in _callbacks.ToArray())
+        {
+            if (batchEvent && (Training ? !cb.RunOnTrain : !cb.RunOnValid)) continue;
+            @event(cb);
+        }
+    }
+}
+
+/// <summary>Writes the learner's checkpoint after every epoch (see <see cref="LearnerOptions.Checkpoint"/>). Order 80.</summary>
+internal sealed class CheckpointCallback(string fit) : Callback
+{
+    public override int Order => 80;
+
+    public override void AfterEpoch() => Learner.WriteCheckpoint(fit, completed: Learner.Epoch == Learner.NEpoch - 1);
+}
+
+/// <summary>Training produced a NaN or infinite loss or gradient; the step was not taken, so the weights are those of the last good batch.</summary>
+public sealed class TrainingDivergedException(int epoch, int batch, double loss)
+    : DataBlocksException($"Training diverged at epoch {epoch}, batch {batch}: the loss is {loss} or a gradient is not finite. " +
+                          "The step was not taken, so the model keeps the weights of the last good batch. Try a lower learning rate.")
+{
+    /// <summary>The epoch (0-based) where it happened.</summary>
+    public int Epoch { get; } = epoch;
+
+    /// <summary>The batch (0-based, within the epoch).</summary>
+    public int Batch { get; } = batch;
+}
