@@ -20,7 +20,7 @@ public class RegressionBlock<T> : IBlock<T> where T : INumberBase<T>
 
     /// <inheritdoc />
     public IFieldCodec<T> Setup(FieldInfo field, IReadOnlyList<T> trainValues) =>
-        new RegressionCodec<T>(field, width: 1, v => [Convert(v)]);
+        new RegressionCodec<T>(field, width: 1, v => [Convert(v)], vector: false);
 
     internal static float Convert(T v) => float.CreateChecked(v);
 }
@@ -39,13 +39,13 @@ public class RegressionVectorBlock<T> : IBlock<IEnumerable<T>> where T : INumber
     public IFieldCodec<IEnumerable<T>> Setup(FieldInfo field, IReadOnlyList<IEnumerable<T>> trainValues)
     {
         int width = trainValues.Count == 0 || trainValues[0] is null ? 0 : trainValues[0].Count();
-        return new RegressionCodec<IEnumerable<T>>(field, width, v => v.Select(RegressionBlock<T>.Convert).ToArray());
+        return new RegressionCodec<IEnumerable<T>>(field, width, v => v.Select(RegressionBlock<T>.Convert).ToArray(), vector: true);
     }
 }
 
-/// <summary>The set-up regression block: numbers ↔ float rows.</summary>
+/// <summary>The set-up regression block: numbers ↔ float rows (<c>[B]</c> for a scalar, <c>[B, N]</c> for a vector, even of one number).</summary>
 /// <typeparam name="TValue">What the getter returns.</typeparam>
-public sealed class RegressionCodec<TValue>(FieldInfo field, int width, Func<TValue, float[]> toFloats) : IFieldCodec<TValue>
+public sealed class RegressionCodec<TValue>(FieldInfo field, int width, Func<TValue, float[]> toFloats, bool vector) : IFieldCodec<TValue>
 {
     /// <inheritdoc />
     public FieldInfo Field { get; } = field;
@@ -88,7 +88,7 @@ public sealed class RegressionCodec<TValue>(FieldInfo field, int width, Func<TVa
     }
 
     /// <inheritdoc />
-    public HostTensor Collate(IReadOnlyList<object> samples) => Collation.FloatRows(samples, Field.Member, squeezeSingle: true);
+    public HostTensor Collate(IReadOnlyList<object> samples) => Collation.FloatRows(samples, Field.Member, squeezeSingle: !vector);
 
     /// <inheritdoc />
     public string Show(torch.Tensor row) => Collation.ShowFloats(row);

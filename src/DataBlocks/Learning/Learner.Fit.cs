@@ -55,7 +55,12 @@ public sealed partial class Learner
                 for (int epoch = startEpoch; epoch < nEpoch; epoch++)
                 {
                     Epoch = epoch;
-                    Phase(c => c.BeforeEpoch(), DoEpoch, c => c.AfterCancelEpoch(), c => c.AfterEpoch(), typeof(CancelEpochException));
+                    EpochCompleted = false;
+                    Phase(c => c.BeforeEpoch(), DoEpoch, c =>
+                    {
+                        EpochCompleted = true;   // cancelled on purpose: the epoch counts as done
+                        c.AfterCancelEpoch();
+                    }, c => c.AfterEpoch(), typeof(CancelEpochException));
                 }
             }, c => c.AfterCancelFit(), c => c.AfterFit(), typeof(CancelFitException));
             if (progress is null) Body();
@@ -74,6 +79,7 @@ public sealed partial class Learner
             c => c.AfterCancelTrain(), c => c.AfterTrain(), typeof(CancelTrainException));
         Phase(c => c.BeforeValidate(), () => RunBatches(Dls.Valid, training: false),
             c => c.AfterCancelValidate(), c => c.AfterValidate(), typeof(CancelValidException));
+        EpochCompleted = true;
     }
 
     private void RunBatches(DataLoader loader, bool training)
@@ -199,7 +205,10 @@ internal sealed class CheckpointCallback(string fit) : Callback
 {
     public override int Order => 80;
 
-    public override void AfterEpoch() => Learner.WriteCheckpoint(fit, completed: Learner.Epoch == Learner.NEpoch - 1);
+    public override void AfterEpoch()
+    {
+        if (Learner.EpochCompleted) Learner.WriteCheckpoint(fit, completed: Learner.Epoch == Learner.NEpoch - 1);
+    }
 }
 
 /// <summary>Training produced a NaN or infinite loss or gradient; the step was not taken, so the weights are those of the last good batch.</summary>

@@ -102,6 +102,9 @@ public sealed partial class Learner : IDisposable
     /// <summary>Training batches done so far in the current fit. fastai: <c>train_iter</c>.</summary>
     public int TrainIter { get; internal set; }
 
+    /// <summary>Whether the current epoch ran to its end (or was cancelled on purpose) rather than being cut short by an error.</summary>
+    public bool EpochCompleted { get; internal set; }
+
     /// <summary>Training progress of the current batch, in [0, 1). fastai: <c>pct_train</c>.</summary>
     public double PctTrain { get; internal set; }
 

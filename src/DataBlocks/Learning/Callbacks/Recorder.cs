@@ -123,6 +123,7 @@ public sealed class Recorder : Callback
     /// <inheritdoc />
     public override void AfterEpoch()
     {
+        if (!Learner.EpochCompleted) return;   // an error cut the epoch short: no row
         double validLoss = _validated && _validCount > 0 ? _validSum / _validCount : double.NaN;
         var metrics = Learner.Metrics.Select(m => new KeyValuePair<string, double>(m.Name, _validated ? m.Value : double.NaN)).ToArray();
         _history.Add(new EpochResult(Learner.Epoch, _trained ? SmoothLoss : double.NaN, validLoss, metrics, _clock.Elapsed));

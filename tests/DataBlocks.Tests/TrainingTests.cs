@@ -1,0 +1,255 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using DataBlocks.Learning;
+using DataBlocks.Losses;
+using DataBlocks.TestKit;
+using TorchSharp;
+using Xunit;
+
+namespace DataBlocks.Tests;
+
+/// <summary>The learner's loop, freezing, the lr finder, saving, checkpoints and guards.</summary>
+[Collection("Torch")]
+public class TrainingTests
+{
+    [Fact]
+    public void Freeze_Trains_Only_The_Head_And_Norm_Layers_And_Unfreeze_Trains_All()
+    {
+        using var learn = TinyRegression.ThreeGroups(TinyRegression.Loaders());
+        learn.Freeze();
+        var norm = learn.Model.named_parameters().Where(p => p.name.StartsWith("bn")).Select(p => p.parameter).ToHashSet(ReferenceEqualityComparer.Instance);
+        for (int g = 0; g < 2; g++)
+            foreach (var p in learn.LayerGroups[g])
+                Assert.Equal(norm.Contains(p), p.requires_grad);   // fastai's train_bn: BN stays trainable
+        Assert.True(learn.IsTrainable(2));
+
+        var frozenWeight = learn.Model.named_parameters().First(p => p.name == "l0.weight").parameter;
+        using var before = frozenWeight.detach().clone();
+        learn.Fit(1, 1e-2);
+        Assert.True(frozenWeight.detach().eq(before).all().item<bool>(), "a frozen layer must not move (not even by weight decay)");
+
+        learn.Unfreeze();
+        Assert.All(Enumerable.Range(0, 3), g => Assert.True(learn.IsTrainable(g)));
+        learn.Fit(1, 1e-2);
+        Assert.False(frozenWeight.detach().eq(before).all().item<bool>());
+    }
+
+    [Fact]
+    public void Freeze_Needs_Two_Groups() =>
+        Assert.Throws<InvalidOperationException>(() => TinyRegression.OneGroup(TinyRegression.Loaders()).Freeze());
+
+    [Fact]
+    public void Callbacks_See_Fastais_Event_Order_And_Can_Cancel()
+    {
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders(train: 32, valid: 16));
+        var log = new EventLog();
+        learn.Fit(1, 1e-3, callbacks: [log]);
+        Assert.Equal(
+            ["BeforeFit", "BeforeEpoch", "BeforeTrain",
+             "BeforeBatch", "AfterPred", "AfterLoss", "BeforeBackward", "AfterBackward", "BeforeStep", "AfterStep", "AfterBatch",
+             "BeforeBatch", "AfterPred", "AfterLoss", "BeforeBackward", "AfterBackward", "BeforeStep", "AfterStep", "AfterBatch",
+             "AfterTrain", "BeforeValidate", "BeforeBatch", "AfterPred", "AfterLoss", "AfterBatch", "AfterValidate", "AfterEpoch", "AfterFit"],
+            log.Events);
+
+        var stopper = new StopAfter(3);
+        learn.Fit(5, 1e-3, callbacks: [stopper]);
+        Assert.Equal(3, learn.Recorder.Losses.Count);
+        Assert.True(stopper.CancelledFit && stopper.SawAfterFit);
+    }
+
+    [Fact]
+    public void Lr_Find_Follows_The_Exponential_Schedule_Restores_The_State_And_Suggests()
+    {
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
+        learn.Fit(1, 1e-3);
+        var weights = learn.Model.parameters().Select(p => p.detach().clone()).ToArray();
+        using var dir = new TempDir();
+        var result = learn.LrFind(numIt: 50, stopDiv: false, plotPath: dir.Combine("lr_find.png"));
+        Assert.Equal(50, result.Lrs.Count);
+        for (int i = 0; i < 50; i++) Assert.Equal(1e-7 * Math.Pow(1e8, i / 50.0), result.Lrs[i], 1e-12 * Math.Pow(1e8, i / 50.0));
+        Assert.All(learn.Model.parameters().Zip(weights), p => Assert.True(p.First.detach().eq(p.Second).all().item<bool>()));
+        Assert.True(File.Exists(result.PlotPath));
+        Assert.Single(learn.History);   // the finder's run leaves no row in the table
+        Assert.InRange(result.Valley, 1e-5, 10);
+        foreach (var w in weights) w.Dispose();
+    }
+
+    [Fact]
+    public void Lr_Find_Stops_When_The_Loss_Diverges()
+    {
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
+        var result = learn.LrFind(startLr: 1e-3, endLr: 1e5, numIt: 100);
+        Assert.True(result.Diverged);
+        Assert.True(result.Lrs.Count < 100);
+    }
+
+    [Fact]
+    public void Lr_Suggestions_Match_Fastai_On_Its_Own_Recorded_Losses()
+    {
+        // lrfind_trace.csv holds fastai's lrs and smoothed losses; lrfind_suggestions.md its four suggestions for them.
+        var rows = TinyRegression.Csv("lrfind_trace.csv");
+        var (lrs, losses) = LrSuggestions.Trim(rows.Select(r => TinyRegression.D(r["lr"])).ToArray(),
+            rows.Select(r => TinyRegression.D(r["smooth_loss"])).ToArray(), numIt: 100);
+        // fastai evaluates the suggestions on float32 tensors: compare at float32 precision.
+        Assert.Equal(0.0030199517495930195, LrSuggestions.Valley(lrs, losses), 1e-6 * 0.003);
+        Assert.Equal(0.00831763744354248, LrSuggestions.Minimum(lrs, losses), 1e-6 * 0.0083);
+        Assert.Equal(0.3019951581954956, LrSuggestions.Steep(lrs, losses), 1e-6 * 0.3);
+        Assert.Equal(0.12022644281387329, LrSuggestions.Slide(lrs, losses), 1e-6 * 0.12);
+    }
+
+    [Fact]
+    public void Save_And_Load_Restore_Weights_And_Optimizer_State()
+    {
+        using var dir = new TempDir();
+        var options = new LearnerOptions { Path = dir.Path };
+        using var a = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
+        a.Fit(1, 1e-2);
+        string path = a.Save("stage1");
+        Assert.Equal(Path.Combine(dir.Path, "models", "stage1.dbw"), path);
+        var dlsB = TinyRegression.Loaders();
+        foreach (var _ in dlsB.Train) { }   // the same data order as a's loader, which has done one epoch
+        using var b = TinyRegression.ThreeGroups(dlsB, options);
+        b.Load("stage1");
+        Assert.All(a.Model.parameters().Zip(b.Model.parameters()), p => Assert.True(p.First.detach().eq(p.Second.detach()).all().item<bool>()));
+        // Same weights and optimizer moments: one more epoch gives the same result on both.
+        a.Fit(1, 1e-2);
+        b.Fit(1, 1e-2);
+        Assert.All(a.Model.parameters().Zip(b.Model.parameters()), p => Assert.True(p.First.detach().allclose(p.Second.detach())));
+        Assert.Throws<DataBlocksException>(() => b.Load("missing"));
+    }
+
+    [Fact]
+    public void A_Killed_Fit_Resumes_From_Its_Checkpoint_And_Ends_Where_An_Uninterrupted_Fit_Ends()
+    {
+        using var dir = new TempDir();
+        var options = new LearnerOptions { Path = dir.Path, Checkpoint = "run" };
+        torch.Tensor[] Final(Learner learn) => learn.Model.parameters().Select(p => p.detach().clone()).ToArray();
+
+        Seed.Everything(5);
+        using var reference = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options with { Checkpoint = null });
+        reference.FitOneCycle(4, 1e-2);
+        var expected = Final(reference);
+
+        Seed.Everything(5);
+        using (var killed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options))
+        {
+            Assert.Throws<SimulatedCrash>(() => killed.FitOneCycle(4, 1e-2, callbacks: [new CrashAtEpoch(2)]));
+        }
+        Assert.True(File.Exists(Path.Combine(dir.Path, "models", "run.ckpt")));
+
+        Seed.Everything(999);   // a different process: nothing but the checkpoint carries the state over
+        using var resumed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
+        var trace = new HyperTrace();
+        var rows = resumed.FitOneCycle(4, 1e-2, callbacks: [trace], resume: true);
+        Assert.Equal(20, trace.Lrs.Count);   // epochs 2 and 3 only
+        Assert.Equal(new[] { 0, 1, 2, 3 }, rows.Select(r => r.Epoch));
+        Assert.All(Final(resumed).Zip(expected), p => Assert.True(p.First.allclose(p.Second, rtol: 1e-5, atol: 1e-7)));
+
+        Assert.Throws<DataBlocksException>(() => resumed.FitOneCycle(3, 1e-2, resume: true));   // another fit's checkpoint
+    }
+
+    [Fact]
+    public void A_Diverging_Loss_Stops_With_Epoch_And_Batch_And_Keeps_The_Last_Good_Weights()
+    {
+        using var learn = new Learner(TinyRegression.Loaders(), torch.nn.Linear(1, 1), loss: new NaNAfter(13),
+            options: new LearnerOptions { Output = null, Progress = ProgressMode.Silent });
+        var snapshot = new WeightsAtBatch();
+        var e = Assert.Throws<TrainingDivergedException>(() => learn.Fit(3, 1e-2, callbacks: [snapshot]));
+        Assert.Equal((1, 3), (e.Epoch, e.Batch));
+        Assert.Contains("epoch 1, batch 3", e.Message);
+        Assert.All(learn.Model.parameters().Zip(snapshot.Before!), p => Assert.True(p.First.detach().eq(p.Second).all().item<bool>()));
+    }
+
+    [Fact]
+    public void Memory_Stays_Flat_Over_A_Long_Fit()
+    {
+        using var learn = TinyRegression.ThreeGroups(TinyRegression.Loaders());
+        learn.FitOneCycle(2, 1e-2);
+        long before = MemoryProbe.LiveTensors;
+        learn.FitOneCycle(10, 1e-2);
+        Assert.Equal(before, MemoryProbe.LiveTensors);
+    }
+
+    [Fact]
+    public void Sgd_With_Momentum_Trains_And_Decouples_Weight_Decay()
+    {
+        var options = new LearnerOptions { Optimizer = OptimizerSettings.SgdMomentum with { Wd = 0.1 } };
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders(), options);
+        var rows = learn.Fit(3, 0.1);
+        Assert.True(rows[^1].ValidLoss < rows[0].ValidLoss);
+        Assert.Equal(OptimizerKind.Sgd, learn.Optimizer!.Settings.Kind);
+    }
+
+    private sealed class EventLog : Callback
+    {
+        public List<string> Events { get; } = [];
+        public override void BeforeFit() => Events.Add(nameof(BeforeFit));
+        public override void BeforeEpoch() => Events.Add(nameof(BeforeEpoch));
+        public override void BeforeTrain() => Events.Add(nameof(BeforeTrain));
+        public override void BeforeBatch() => Events.Add(nameof(BeforeBatch));
+        public override void AfterPred() => Events.Add(nameof(AfterPred));
+        public override void AfterLoss() => Events.Add(nameof(AfterLoss));
+        public override void BeforeBackward() => Events.Add(nameof(BeforeBackward));
+        public override void AfterBackward() => Events.Add(nameof(AfterBackward));
+        public override void BeforeStep() => Events.Add(nameof(BeforeStep));
+        public override void AfterStep() => Events.Add(nameof(AfterStep));
+        public override void AfterBatch() => Events.Add(nameof(AfterBatch));
+        public override void AfterTrain() => Events.Add(nameof(AfterTrain));
+        public override void BeforeValidate() => Events.Add(nameof(BeforeValidate));
+        public override void AfterValidate() => Events.Add(nameof(AfterValidate));
+        public override void AfterEpoch() => Events.Add(nameof(AfterEpoch));
+        public override void AfterFit() => Events.Add(nameof(AfterFit));
+    }
+
+    private sealed class StopAfter(int batches) : Callback
+    {
+        public override int Order => 55;   // after the recorder has logged the batch
+
+        public bool CancelledFit { get; private set; }
+        public bool SawAfterFit { get; private set; }
+        public override void AfterBatch()
+        {
+            if (Learner.Training && Learner.TrainIter + 1 == batches) throw new CancelFitException();
+        }
+        public override void AfterCancelFit() => CancelledFit = true;
+        public override void AfterFit() => SawAfterFit = true;
+    }
+
+    private sealed class SimulatedCrash() : Exception("killed");
+
+    private sealed class CrashAtEpoch(int epoch) : Callback
+    {
+        public override int Order => 90;   // after the checkpoint of the previous epoch was written
+        public override void BeforeEpoch()
+        {
+            if (Learner.Epoch == epoch) throw new SimulatedCrash();
+        }
+    }
+
+    private sealed class NaNAfter(int calls) : ILossFunction
+    {
+        private int _training;
+        public string Name => "NaNAfter";
+        public torch.Tensor Compute(torch.Tensor prediction, torch.Tensor target, bool reduce = true)
+        {
+            var loss = torch.nn.functional.mse_loss(prediction.reshape(-1), target.reshape(-1));
+            if (prediction.requires_grad && ++_training > calls) return loss * double.NaN;
+            return loss;
+        }
+        public torch.Tensor Activation(torch.Tensor prediction) => prediction.alias();
+        public torch.Tensor Decode(torch.Tensor activated) => activated.alias();
+    }
+
+    private sealed class WeightsAtBatch : Callback
+    {
+        public torch.Tensor[]? Before { get; private set; }
+        public override void BeforeBatch()
+        {
+            if (!Learner.Training) return;
+            if (Before is not null) foreach (var t in Before) t.Dispose();
+            Before = Learner.Model.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+        }
+    }
+}
