@@ -108,6 +108,7 @@ public sealed partial class Learner
                 {
                     Pred = null;
                     LossTensor = null;
+                    LossGrad = null;
                     Batch = null;
                 }
                 if (training) TrainIter++;
@@ -125,9 +126,10 @@ public sealed partial class Learner
         Call(c => c.AfterPred(), batchEvent: true);
         if (Batch!.Targets.Length == 0) return;
         LossTensor = Loss.Compute(Pred, Batch.Targets[0]);
+        LossGrad = LossTensor;
         Call(c => c.AfterLoss(), batchEvent: true);
         if (!Training) return;
-        BatchPhase(c => c.BeforeBackward(), () => LossTensor!.backward(), c => c.AfterCancelBackward(), c => c.AfterBackward(),
+        BatchPhase(c => c.BeforeBackward(), () => LossGrad!.backward(), c => c.AfterCancelBackward(), c => c.AfterBackward(),
             typeof(CancelBackwardException));
         if (Options.StopOnNaN) GuardAgainstNaN();
         BatchPhase(c => c.BeforeStep(), () => _opt!.Step(), c => c.AfterCancelStep(), c => c.AfterStep(), typeof(CancelStepException));
@@ -155,39 +157,29 @@ public sealed partial class Learner
         throw new TrainingDivergedException(Epoch, Iter, loss);
     }
 
-    /// <summary>Runs a phase: its before-event, the body, and (always) its after-event; a cancel exception of <paramref name="cancel"/> is absorbed after its after-cancel event.</summary>
-    private void Phase(Action<Callback> before, Action body, Action<Callback> afterCancel, Action<Callback> after, Type cancel)
-    {
-        try
-        {
-            Call(before, batchEvent: false);
-            body();
-        }
-        catch (Exception e) when (e.GetType() == cancel)
-        {
-            Call(afterCancel, batchEvent: false);
-        }
-        finally
-        {
-            Call(after, batchEvent: false);
-        }
-    }
+    /// <summary>
+    /// Runs a phase as fastai's <c>_with_events</c>: its before-event and the body; a cancel exception of
+    /// <paramref name="cancel"/> is absorbed after the after-cancel event; then the after-event. Any other exception
+    /// propagates without after-events.
+    /// </summary>
+    private void Phase(Action<Callback> before, Action body, Action<Callback> afterCancel, Action<Callback> after, Type cancel) =>
+        WithEvents(before, body, afterCancel, after, cancel, batchEvent: false);
 
-    private void BatchPhase(Action<Callback> before, Action body, Action<Callback> afterCancel, Action<Callback> after, Type cancel)
+    private void BatchPhase(Action<Callback> before, Action body, Action<Callback> afterCancel, Action<Callback> after, Type cancel) =>
+        WithEvents(before, body, afterCancel, after, cancel, batchEvent: true);
+
+    private void WithEvents(Action<Callback> before, Action body, Action<Callback> afterCancel, Action<Callback> after, Type cancel, bool batchEvent)
     {
         try
         {
-            Call(before, batchEvent: true);
+            Call(before, batchEvent);
             body();
         }
         catch (Exception e) when (e.GetType() == cancel)
         {
-            Call(afterCancel, batchEvent: true);
+            Call(afterCancel, batchEvent);
         }
-        finally
-        {
-            Call(after, batchEvent: true);
-        }
+        Call(after, batchEvent);
     }
 
     private void Call(Action<Callback> @event, bool batchEvent)

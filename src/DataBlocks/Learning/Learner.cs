@@ -120,8 +120,11 @@ public sealed partial class Learner : IDisposable
     /// <summary>The model's output for the current batch (from <c>AfterPred</c>).</summary>
     public torch.Tensor? Pred { get; internal set; }
 
-    /// <summary>The loss tensor of the current batch (from <c>AfterLoss</c>); callbacks may replace it before backward.</summary>
+    /// <summary>The loss of the current batch (from <c>AfterLoss</c>), as recorded. fastai: <c>learn.loss</c>.</summary>
     public torch.Tensor? LossTensor { get; set; }
+
+    /// <summary>The tensor the backward pass starts from; callbacks may scale it (gradient accumulation, loss scaling). fastai: <c>loss_grad</c>.</summary>
+    public torch.Tensor? LossGrad { get; set; }
 
     /// <summary>Adds a callback (it runs in <see cref="Callback.Order"/>).</summary>
     public void AddCallback(Callback callback)

@@ -77,5 +77,5 @@ public sealed class CancelValidException() : Exception("The validation phase was
 /// <summary>Ends the current epoch. fastai: <c>CancelEpochException</c>.</summary>
 public sealed class CancelEpochException() : Exception("The epoch was cancelled.");
 
-/// <summary>Stops the fit (<c>AfterFit</c> still runs). fastai: <c>CancelFitException</c>.</summary>
+/// <summary>Stops the fit (<c>AfterCancelFit</c> and <c>AfterFit</c> still run). fastai: <c>CancelFitException</c>.</summary>
 public sealed class CancelFitException(string? reason = null) : Exception(reason ?? "The fit was cancelled.");

@@ -49,6 +49,39 @@ public sealed class Recorder : Callback
     /// <summary>The metric columns, in table order.</summary>
     public IReadOnlyList<string> MetricNames => Learner.Metrics.Select(m => m.Name).ToArray();
 
+    /// <summary>
+    /// Plots the smoothed training loss of the last fit by batch (skipping the first <paramref name="skipStart"/>) and the
+    /// validation loss at the end of each epoch; writes a PNG. fastai: <c>recorder.plot_loss(skip_start=5, with_valid=True)</c>.
+    /// </summary>
+    public string PlotLoss(string path, int skipStart = 5, bool withValid = true)
+    {
+        var series = new List<PlotSeries>
+        {
+            new("train", Enumerable.Range(0, _losses.Count).Skip(skipStart).Select(i => (double)i).ToArray(), _losses.Skip(skipStart).ToArray()),
+        };
+        if (withValid && _epochEnds.Count > 0)
+            series.Add(new("valid", _epochEnds.Select(e => (double)e.Iteration).ToArray(), _epochEnds.Select(e => e.ValidLoss).ToArray()));
+        return Plots.Line(path, "Loss", "iteration", "loss", series);
+    }
+
+    /// <summary>Plots the learning rate of the last group by batch. fastai: <c>recorder.plot_sched()</c> (lr panel).</summary>
+    public string PlotLr(string path) =>
+        Plots.Line(path, "Learning rate", "iteration", "learning rate",
+            [new PlotSeries("lr", Enumerable.Range(0, _lrs.Count).Select(i => (double)i).ToArray(), _lrs.ToArray())]);
+
+    /// <summary>Plots the learning rate and momentum schedules of the last fit. fastai: <c>recorder.plot_sched()</c>.</summary>
+    public string PlotSched(string path)
+    {
+        var x = Enumerable.Range(0, _lrs.Count).Select(i => (double)i).ToArray();
+        double maxLr = _lrs.Count == 0 ? 1 : _lrs.Max();
+        // Two curves of different scales on one chart: the learning rate relative to its peak, and the momentum as is.
+        return Plots.Line(path, "Schedule (lr relative to its peak " + maxLr.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) + ")",
+            "iteration", "value",
+            [new PlotSeries("lr / peak", x, _lrs.Select(v => v / maxLr).ToArray()), new PlotSeries("momentum", x, _moms.ToArray())]);
+    }
+
+    private readonly List<(int Iteration, double ValidLoss)> _epochEnds = [];
+
     /// <summary>Restores the recorded rows (used when resuming from a checkpoint).</summary>
     internal void RestoreHistory(IEnumerable<EpochResult> rows)
     {
@@ -63,6 +96,7 @@ public sealed class Recorder : Callback
         _rawLosses.Clear();
         _lrs.Clear();
         _moms.Clear();
+        _epochEnds.Clear();
         _smooth = 0;
         _count = 0;
     }
@@ -127,5 +161,6 @@ public sealed class Recorder : Callback
         double validLoss = _validated && _validCount > 0 ? _validSum / _validCount : double.NaN;
         var metrics = Learner.Metrics.Select(m => new KeyValuePair<string, double>(m.Name, _validated ? m.Value : double.NaN)).ToArray();
         _history.Add(new EpochResult(Learner.Epoch, _trained ? SmoothLoss : double.NaN, validLoss, metrics, _clock.Elapsed));
+        _epochEnds.Add((_losses.Count, validLoss));
     }
 }

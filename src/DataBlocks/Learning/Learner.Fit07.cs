@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using DataLoader = DataBlocks.Data.DataLoader;
+
+namespace DataBlocks.Learning;
+
+public sealed partial class Learner
+{
+    /// <summary>
+    /// fastai 0.7's <c>learn.fit(lrs, n_cycle, cycle_len=None, cycle_mult=1, cycle_save_name=None)</c>. Without
+    /// <paramref name="cycleLen"/>: <paramref name="nCycle"/> epochs at constant rates. With it: SGDR as 0.7 did it — a
+    /// warm-up at <c>lr/100</c> for the first 1/20 of the first cycle, then per cycle a cosine from each group's rate down
+    /// to 0, restarting each cycle; cycle <c>k</c> lasts <c>cycleLen·cycleMult^k</c> epochs (3 cycles, length 1, mult 2 =
+    /// 1+2+4 epochs). With <paramref name="cycleSaveName"/> the weights are saved at the end of every cycle as
+    /// <c>{name}_cyc_{k}</c>, for a snapshot ensemble (<see cref="GetEnsemblePreds"/>).
+    /// </summary>
+    /// <remarks>0.7 trained with SGD and momentum 0.9 (<see cref="OptimizerSettings.SgdMomentum"/>); this uses the learner's optimizer.</remarks>
+    /// <returns>The rows of the epoch table.</returns>
+    public IReadOnlyList<EpochResult> Fit(LR lrs, int nCycle, int? cycleLen, int cycleMult = 1, string? cycleSaveName = null,
+        double? wd = null, IEnumerable<Callback>? callbacks = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nCycle, 1);
+        if (cycleLen is null) return RunFit(nCycle, lrs, wd, callbacks, resetOpt: false, 0, Describe("Fit07", nCycle, lrs, wd));
+        ArgumentOutOfRangeException.ThrowIfLessThan(cycleLen.Value, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cycleMult, 1);
+        int nEpoch = cycleMult == 1 ? cycleLen.Value * nCycle
+            : (int)Math.Ceiling(cycleLen.Value * (1 - Math.Pow(cycleMult, nCycle)) / (1 - cycleMult));
+        if (_opt is null) CreateOptimizer();
+        double[] initial = lrs.Expand(_opt!.GroupCount);
+        var anneal = new CosAnnealCallback(initial, Dls.Train.Count * cycleLen.Value, cycleMult, cycleSaveName);
+        var all = new List<Callback> { anneal };
+        if (callbacks is not null) all.AddRange(callbacks);
+        var rows = RunFit(nEpoch, initial, wd, all, resetOpt: false, 0, Describe("Fit07", nEpoch, lrs, nCycle, cycleLen, cycleMult, wd));
+        CycleSnapshots = anneal.Saved;
+        return rows;
+    }
+
+    /// <summary>The weight files saved at the end of each cycle by the last <c>Fit(..., cycleSaveName)</c>.</summary>
+    public IReadOnlyList<string> CycleSnapshots { get; private set; } = [];
+
+    /// <summary>
+    /// A snapshot ensemble: the activated predictions of each saved model (default: the last fit's cycle snapshots) on
+    /// <paramref name="loader"/>, averaged, with the targets. The learner's own weights are restored afterwards. The caller
+    /// disposes both tensors. fastai 0.7: averaging the predictions of the <c>cycle_save_name</c> models.
+    /// </summary>
+    /// <exception cref="ArgumentException">No models to ensemble.</exception>
+    public (torch.Tensor Predictions, torch.Tensor? Targets) GetEnsemblePreds(IEnumerable<string>? savedNames = null, DataLoader? loader = null)
+    {
+        var names = (savedNames ?? CycleSnapshots).ToArray();
+        if (names.Length == 0) throw new ArgumentException("There are no saved models to ensemble; fit with a cycleSaveName first.", nameof(savedNames));
+        if (_opt is null) CreateOptimizer();
+        using var current = Snapshot();
+        torch.Tensor? sum = null;
+        torch.Tensor? targets = null;
+        try
+        {
+            foreach (string name in names)
+            {
+                Load(name, withOpt: false);
+                var (preds, t) = GetPreds(loader);
+                if (sum is null) sum = preds;
+                else
+                {
+                    sum.add_(preds);
+                    preds.Dispose();
+                }
+                if (targets is null) targets = t;
+                else t?.Dispose();
+            }
+        }
+        finally
+        {
+            current.Restore();
+        }
+        sum!.div_(names.Length);
+        return (sum, targets);
+    }
+}
+
+/// <summary>
+/// fastai 0.7's <c>CosAnneal</c> schedule (SGDR), with its warm-up and cycle snapshots. Order 60.
+/// </summary>
+internal sealed class CosAnnealCallback(double[] initial, int cycleBatches, int cycleMult, string? saveName) : Callback
+{
+    private int _it, _ci, _nb, _cycle;
+
+    public List<string> Saved { get; } = [];
+
+    public override int Order => 60;
+
+    public override bool RunOnValid => false;
+
+    public override void BeforeFit()
+    {
+        _it = 0;
+        _ci = 0;
+        _nb = cycleBatches;
+        _cycle = 0;
+        Saved.Clear();
+    }
+
+    public override void BeforeBatch()
+    {
+        if (!Learner.Training) return;
+        // The first 1/20 of the first cycle warms up at lr/100; then a cosine from each group's rate to 0 over the cycle.
+        double factor = _it < cycleBatches / 20.0 ? 0.01 : (1 + Math.Cos(Math.PI * _ci / _nb)) / 2;
+        Learner.Optimizer!.SetLr(initial.Select(lr => lr * factor).ToArray());
+    }
+
+    public override void AfterBatch()
+    {
+        if (!Learner.Training) return;
+        _it++;
+        if (++_ci < _nb) return;
+        _ci = 0;
+        _nb *= cycleMult;
+        if (saveName is not null)
+        {
+            string name = $"{saveName}_cyc_{_cycle}";
+            Learner.Save(name, withOpt: false);
+            Saved.Add(name);
+        }
+        _cycle++;
+    }
+}

@@ -1,0 +1,133 @@
+using System;
+using System.IO;
+using System.Linq;
+using DataBlocks.Learning;
+using DataBlocks.Metrics;
+using DataBlocks.TestKit;
+using TorchSharp;
+using Xunit;
+
+namespace DataBlocks.Tests;
+
+/// <summary>fastai 0.7's cycles and snapshot ensembles, trackers, gradient callbacks, metrics and plots.</summary>
+[Collection("Torch")]
+public class CallbackTests
+{
+    [Fact]
+    public void Fastai07_Cycles_Warm_Up_Restart_And_Save_Snapshots()
+    {
+        using var dir = new TempDir();
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders(), new LearnerOptions { Path = dir.Path });
+        var trace = new HyperTrace();
+        var rows = learn.Fit(1e-2, nCycle: 3, cycleLen: 1, cycleMult: 2, cycleSaveName: "snap", callbacks: [trace]);
+        Assert.Equal(7, rows.Count);                                   // 1 + 2 + 4 epochs
+        Assert.Equal(1e-4, trace.Lrs[0][0], 12);                       // warm-up: the first 1/20 of cycle 1 at lr/100
+        Assert.Equal(1e-2 * (1 + Math.Cos(Math.PI * 1 / 10)) / 2, trace.Lrs[1][0], 12);
+        Assert.Equal(1e-2, trace.Lrs[10][0], 12);                      // cycle 2 restarts at the full rate
+        Assert.Equal(1e-2 * (1 + Math.Cos(Math.PI * 5 / 20)) / 2, trace.Lrs[15][0], 12);
+        Assert.Equal(1e-2, trace.Lrs[30][0], 12);                      // cycle 3
+        Assert.Equal(new[] { "snap_cyc_0", "snap_cyc_1", "snap_cyc_2" }, learn.CycleSnapshots);
+        Assert.All(learn.CycleSnapshots, s => Assert.True(File.Exists(learn.WeightsPath(s))));
+
+        var (ensemble, targets) = learn.GetEnsemblePreds();
+        using (ensemble)
+        using (targets)
+        {
+            learn.Load("snap_cyc_1", withOpt: false);
+            var (one, _) = learn.GetPreds();
+            using (one) Assert.False(one.allclose(ensemble));
+            Assert.Equal(new long[] { 32, 1 }, ensemble.shape);
+        }
+    }
+
+    [Fact]
+    public void Fastai07_Without_Cycle_Length_Is_Constant() 
+    {
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
+        var trace = new HyperTrace();
+        Assert.Equal(2, learn.Fit(3e-3, nCycle: 2, cycleLen: null, callbacks: [trace]).Count);
+        Assert.All(trace.Lrs, lr => Assert.Equal(3e-3, lr[0]));
+    }
+
+    [Fact]
+    public void SaveModel_Keeps_The_Best_Epoch_And_EarlyStopping_Stops()
+    {
+        using var dir = new TempDir();
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders(), new LearnerOptions { Path = dir.Path });
+        var save = new SaveModelCallback();
+        learn.Fit(4, 1e-2, callbacks: [save]);
+        Assert.True(File.Exists(learn.WeightsPath("model")));
+        Assert.Equal(learn.History.MinBy(r => r.ValidLoss)!.Epoch, save.BestEpoch);
+        Assert.Equal(learn.History.Min(r => r.ValidLoss), learn.Validate().Loss, 5);   // the best weights were loaded back
+
+        // A learning rate so high the loss cannot improve after the first epoch: patience 1 stops the second.
+        var stop = new EarlyStoppingCallback(patience: 1);
+        var rows = learn.Fit(10, 3.0, callbacks: [stop]);
+        Assert.True(rows.Count < 10);
+        Assert.Throws<ArgumentException>(() => learn.Fit(1, 1e-3, callbacks: [new EarlyStoppingCallback("accuracy")]));
+    }
+
+    [Fact]
+    public void Gradient_Accumulation_Steps_Once_Per_N_Items_And_Clip_Bounds_The_Norm()
+    {
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
+        var steps = new StepCounter();
+        learn.Fit(1, 1e-2, callbacks: [new GradientAccumulation(nAcc: 64), steps]);
+        Assert.Equal(2, steps.Steps);   // 10 batches of 16 items: a step after every 4 batches
+        var norm = new GradNorm();
+        learn.Fit(1, 1e-2, callbacks: [new GradientClip(maxNorm: 0.01), norm]);
+        Assert.All(norm.Norms, n => Assert.True(n <= 0.0100001, $"norm {n}"));
+    }
+
+    [Fact]
+    public void TopK_And_Rmse()
+    {
+        using var scope = torch.NewDisposeScope();
+        var top2 = new TopKAccuracy(2);
+        top2.Reset();
+        top2.Accumulate(torch.tensor(new[] { 0.1f, 0.5f, 0.4f, 0.7f, 0.2f, 0.1f }).reshape(2, 3), torch.tensor(new long[] { 2, 2 }));
+        Assert.Equal(0.5, top2.Value, 6);
+        var rmse = new Rmse();
+        rmse.Reset();
+        rmse.Accumulate(torch.tensor(new[] { 1f, 2f }), torch.tensor(new[] { 1f, 4f }));
+        rmse.Accumulate(torch.tensor(new[] { 3f }), torch.tensor(new[] { 3f }));
+        Assert.Equal(Math.Sqrt(4.0 / 3), rmse.Value, 5);
+    }
+
+    [Fact]
+    public void Recorder_Plots_Loss_And_Schedules()
+    {
+        using var dir = new TempDir();
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
+        learn.FitOneCycle(2, 1e-2);
+        foreach (string png in new[] { learn.Recorder.PlotLoss(dir.Combine("loss.png")), learn.Recorder.PlotLr(dir.Combine("lr.png")), learn.Recorder.PlotSched(dir.Combine("sched.png")) })
+        {
+            using var image = SkiaSharp.SKBitmap.Decode(png);
+            Assert.Equal((800, 500), (image.Width, image.Height));
+        }
+        Assert.Equal(20, learn.Recorder.Lrs.Count);
+        Assert.Equal(20, learn.Recorder.Moms.Count);
+    }
+
+    private sealed class StepCounter : Callback
+    {
+        public int Steps { get; private set; }
+        public override void AfterStep() => Steps++;
+    }
+
+    private sealed class GradNorm : Callback
+    {
+        public System.Collections.Generic.List<double> Norms { get; } = [];
+        public override int Order => 10;   // after GradientClip (order 0) has clipped
+        public override void BeforeStep()
+        {
+            double sum = 0;
+            foreach (var p in Learner.Model.parameters())
+            {
+                using var g = p.grad;
+                if (g is not null) sum += g.pow(2).sum().item<float>();
+            }
+            Norms.Add(Math.Sqrt(sum));
+        }
+    }
+}
