@@ -80,6 +80,7 @@ public sealed partial class Learner
         {
             model.Position = 0;
             using (var r = new BinaryReader(model, System.Text.Encoding.UTF8, leaveOpen: true)) learner.Model.load(r);
+            learner._mixed?.SyncMastersFromModel();
             opt.Position = 0;
             using (var r = new BinaryReader(opt, System.Text.Encoding.UTF8, leaveOpen: true)) learner._opt!.Load(r, "the lr finder's snapshot");
         }

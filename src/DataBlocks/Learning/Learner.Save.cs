@@ -65,6 +65,7 @@ public sealed partial class Learner
         try
         {
             Model.load(r, strict: true);
+            _mixed?.SyncMastersFromModel();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
         {

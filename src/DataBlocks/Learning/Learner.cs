@@ -25,6 +25,7 @@ public sealed partial class Learner : IDisposable
     private readonly List<Callback> _callbacks = [];
     private LearnerOptimizer? _opt;
     private IReadOnlyList<IReadOnlyList<Parameter>>? _groups;
+    private MixedPrecision? _mixed;
 
     /// <summary>Creates a learner; the model is moved to the loaders' device.</summary>
     /// <param name="dls">The data.</param>
@@ -146,10 +147,55 @@ public sealed partial class Learner : IDisposable
         _opt?.Dispose();
         var settings = Options.Optimizer;
         var noDecay = settings.WdBnBias ? new HashSet<Parameter>() : NoDecayParameters();
-        _opt = new LearnerOptimizer(LayerGroups, noDecay, settings, Options.Lr.Expand(LayerGroups.Count)[^1]);
+        var groups = LayerGroups;
+        if (_mixed is not null)
+        {
+            // Mixed precision: the optimizer steps the fp32 masters of the model's parameters.
+            groups = groups.Select(g => (IReadOnlyList<Parameter>)g.Select(_mixed.MasterOf).ToArray()).ToArray();
+            noDecay = new HashSet<Parameter>(noDecay.Select(_mixed.MasterOf), ReferenceEqualityComparer.Instance);
+        }
+        _opt = new LearnerOptimizer(groups, noDecay, settings, Options.Lr.Expand(LayerGroups.Count)[^1]);
         _opt.SetLr(Options.Lr.Expand(LayerGroups.Count));
         if (Options.Wd is { } wd) _opt.SetWd([wd]);
         return _opt;
+    }
+
+    /// <summary>The mixed-precision callback when training in bf16/fp16, else null.</summary>
+    public MixedPrecision? MixedPrecision => _mixed;
+
+    /// <summary>
+    /// Trains in bfloat16 with fp32 master weights (runs on the CPU and on GPUs). See <see cref="Learning.MixedPrecision"/>.
+    /// fastai: <c>to_bf16()</c> (here without autocast: the way fastai v1's <c>to_fp16</c> worked).
+    /// </summary>
+    public Learner ToBf16(bool dynamic = true, double initialScale = 1) => ToHalf(new MixedPrecision(torch.ScalarType.BFloat16, dynamic, initialScale));
+
+    /// <summary>
+    /// Trains in float16 with fp32 master weights and dynamic loss scaling (meant for CUDA). See
+    /// <see cref="Learning.MixedPrecision"/>. fastai: <c>to_fp16()</c> / <c>to_non_native_fp16()</c>.
+    /// </summary>
+    public Learner ToFp16(bool dynamic = true, double initialScale = 65536) => ToHalf(new MixedPrecision(torch.ScalarType.Float16, dynamic, initialScale));
+
+    /// <summary>Back to full precision: the fp32 master weights go back into the model. fastai: <c>to_fp32()</c>.</summary>
+    public Learner ToFp32()
+    {
+        if (_mixed is null) return this;
+        _mixed.Disable();
+        RemoveCallback(_mixed);
+        _mixed = null;
+        _groups = null;   // the conversion made new Parameter objects
+        if (_opt is not null) CreateOptimizer();
+        return this;
+    }
+
+    private Learner ToHalf(MixedPrecision mixed)
+    {
+        ToFp32();
+        mixed.Enable(this);
+        _mixed = mixed;
+        _groups = null;   // the conversion made new Parameter objects
+        AddCallback(mixed);
+        if (_opt is not null) CreateOptimizer();
+        return this;
     }
 
     /// <summary>The model's raw output for a batch (inputs moved through the model; several 1-D inputs are stacked).</summary>
@@ -167,6 +213,7 @@ public sealed partial class Learner : IDisposable
     public void Dispose()
     {
         _opt?.Dispose();
+        if (_mixed is not null) ToFp32();
         Model.Dispose();
     }
 

@@ -3,16 +3,22 @@ using TorchSharp;
 
 namespace DataBlocks.Learning;
 
-/// <summary>Clips the gradients' global norm before each step. fastai: <c>GradientClip(max_norm=1., norm_type=2.)</c>.</summary>
+/// <summary>
+/// Clips the global norm of the gradients the optimizer steps (the fp32 masters under mixed precision, after
+/// un-scaling) before each step. Order 20. fastai: <c>GradientClip(max_norm=1., norm_type=2.)</c>.
+/// </summary>
 public sealed class GradientClip(double maxNorm = 1.0, double normType = 2.0) : Callback
 {
+    /// <inheritdoc />
+    public override int Order => 20;
+
     /// <inheritdoc />
     public override bool RunOnValid => false;
 
     /// <inheritdoc />
     public override void AfterBackward()
     {
-        var ps = Learner.Model.parameters().Where(p => p.requires_grad).ToArray();
+        var ps = Learner.Optimizer!.Groups.SelectMany(g => g).Where(p => p.requires_grad).ToArray();
         torch.nn.utils.clip_grad_norm_(ps, maxNorm, normType);
     }
 }

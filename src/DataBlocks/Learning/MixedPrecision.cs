@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace DataBlocks.Learning;
+
+/// <summary>
+/// Mixed-precision training the way fastai v1 did it (now fastai's <c>NonNativeMixedPrecision</c>): the model runs in
+/// half precision (bf16 or fp16) except its normalisation layers, the optimizer steps fp32 master copies of the weights,
+/// and the loss is multiplied by a scale before backward so small fp16 gradients do not vanish. With dynamic scaling, a
+/// step whose gradients overflow is skipped and the scale halved; after <see cref="ScaleWait"/> good steps it doubles.
+/// TorchSharp has no autocast, so this is not PyTorch AMP: every layer but normalisation computes in half precision.
+/// Added by <see cref="Learner.ToBf16"/> / <see cref="Learner.ToFp16"/>. Order 10.
+/// </summary>
+public sealed class MixedPrecision : Callback
+{
+    private readonly Dictionary<Parameter, Parameter> _master = new(ReferenceEqualityComparer.Instance);
+    private (Parameter Model, Parameter Master)[] _pairs = [];
+    private int _goodSteps;
+
+    /// <summary>Creates the callback (use <see cref="Learner.ToBf16"/> or <see cref="Learner.ToFp16"/>).</summary>
+    public MixedPrecision(torch.ScalarType dtype, bool dynamic = true, double initialScale = 65536, double maxScale = 16777216,
+        double divFactor = 2, int scaleWait = 500)
+    {
+        if (dtype is not (torch.ScalarType.BFloat16 or torch.ScalarType.Float16))
+            throw new ArgumentException("Mixed precision trains in bfloat16 or float16.", nameof(dtype));
+        DType = dtype;
+        Dynamic = dynamic;
+        LossScale = initialScale;
+        MaxScale = maxScale;
+        DivFactor = divFactor;
+        ScaleWait = scaleWait;
+    }
+
+    /// <summary>The model's compute type.</summary>
+    public torch.ScalarType DType { get; }
+
+    /// <summary>Whether the loss scale adapts to overflows.</summary>
+    public bool Dynamic { get; }
+
+    /// <summary>The current loss scale.</summary>
+    public double LossScale { get; private set; }
+
+    /// <summary>The largest loss scale.</summary>
+    public double MaxScale { get; }
+
+    /// <summary>What the scale is divided by after an overflow.</summary>
+    public double DivFactor { get; }
+
+    /// <summary>Overflow-free steps before the scale doubles.</summary>
+    public int ScaleWait { get; }
+
+    /// <summary>Steps skipped because their gradients overflowed.</summary>
+    public int SkippedSteps { get; private set; }
+
+    /// <inheritdoc />
+    public override int Order => 10;
+
+    /// <summary>The fp32 master of a model parameter.</summary>
+    public Parameter MasterOf(Parameter modelParameter) => _master[modelParameter];
+
+    /// <summary>Converts the model to half precision (normalisation layers stay fp32) and makes the fp32 masters.</summary>
+    internal void Enable(Learner learner)
+    {
+        Learner = learner;
+        // Converting a module's dtype replaces its Parameter objects: pair model and master parameters afterwards, by name.
+        learner.Model.to(DType);
+        foreach (var (_, module) in learner.Model.named_modules())
+            if (Learner.IsNorm(module)) module.to(torch.float32);
+        var pairs = new List<(Parameter, Parameter)>();
+        foreach (var (_, p) in learner.Model.named_parameters())
+        {
+            var master = new Parameter(p.detach().to(torch.float32).clone().DetachFromDisposeScope(), requires_grad: p.requires_grad);
+            _master[p] = master;
+            pairs.Add((p, master));
+        }
+        _pairs = pairs.ToArray();
+    }
+
+    /// <summary>Puts the master weights back into an fp32 model (whose parameters are new objects after the conversion).</summary>
+    internal void Disable()
+    {
+        var names = Learner.Model.named_parameters().Select(p => p.name).ToArray();
+        Learner.Model.to(torch.float32);
+        var converted = Learner.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using (torch.no_grad())
+            for (int i = 0; i < _pairs.Length; i++) converted[names[i]].copy_(_pairs[i].Master);
+        foreach (var (_, master) in _pairs) master.Dispose();
+        _master.Clear();
+        _pairs = [];
+    }
+
+    /// <summary>Copies the model's weights into the masters (after loading weights into the model).</summary>
+    internal void SyncMastersFromModel()
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (model, master) in _pairs) master.copy_(model);
+    }
+
+    /// <inheritdoc />
+    public override void BeforeBatch()
+    {
+        var batch = Learner.Batch!;
+        for (int i = 0; i < batch.NInputs; i++)
+            if (batch.Fields[i].is_floating_point() && batch.Fields[i].dtype != DType)
+                batch.Replace(i, batch.Fields[i].to(DType));
+    }
+
+    /// <inheritdoc />
+    public override void AfterPred() => Learner.Pred = Learner.Pred!.to(torch.float32);
+
+    /// <inheritdoc />
+    public override void AfterLoss()
+    {
+        if (Learner.Training) Learner.LossGrad = Learner.LossGrad!.mul(LossScale);
+    }
+
+    /// <inheritdoc />
+    public override void AfterBackward()
+    {
+        bool overflow = false;
+        foreach (var (model, master) in _pairs)
+        {
+            using var grad = model.grad;
+            if (grad is null)
+            {
+                master.grad = null;
+                continue;
+            }
+            var g = grad.to(torch.float32).div_(LossScale);
+            if (Dynamic && !overflow && !g.isfinite().all().item<bool>()) overflow = true;
+            master.grad = g;
+        }
+        if (!overflow) return;
+        LossScale /= DivFactor;
+        _goodSteps = 0;
+        SkippedSteps++;
+        Learner.Model.zero_grad();
+        foreach (var (_, master) in _pairs) master.grad = null;
+        throw new CancelBatchException();   // skip this step; the weights are untouched
+    }
+
+    /// <inheritdoc />
+    public override void AfterStep()
+    {
+        using (torch.no_grad())
+            foreach (var (model, master) in _pairs) model.copy_(master);
+        Learner.Model.zero_grad();
+        if (Dynamic && ++_goodSteps >= ScaleWait)
+        {
+            LossScale = Math.Min(LossScale * 2, MaxScale);
+            _goodSteps = 0;
+        }
+    }
+}
