@@ -28,8 +28,7 @@ Console.WriteLine($"A training batch is drawn in {grid}");
 Console.WriteLine();
 
 using var learn = new Learner(dls, SimpleCnn.Create(dls.C, convsPerStage: 2), metrics: [new Accuracy(), new ErrorRate()]);
-learn.Fit(8, lr: 2e-3);
-learn.Fit(3, lr: 2e-4);
+learn.FitOneCycle(10, lrMax: 5e-3);
 
 var (predictions, _) = learn.GetPreds();
 using (predictions)
