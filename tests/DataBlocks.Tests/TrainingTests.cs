@@ -151,6 +151,41 @@ public class TrainingTests
     }
 
     [Fact]
+    public void Fine_Tune_Killed_In_Its_Second_Phase_Resumes_There()
+    {
+        using var dir = new TempDir();
+        var options = new LearnerOptions { Path = dir.Path, Checkpoint = "ft" };
+        Seed.Everything(8);
+        using var reference = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options with { Checkpoint = null });
+        reference.FineTune(3);
+        var expected = reference.Model.parameters().Select(p => p.detach().clone()).ToArray();
+
+        Seed.Everything(8);
+        using (var killed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options))
+        {
+            var crash = new CrashInFit(fit: 2, epoch: 1);   // the unfrozen phase, after its first epoch
+            Assert.Throws<SimulatedCrash>(() => killed.FineTune(3, callbacks: [crash]));
+        }
+
+        using var resumed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
+        var trace = new HyperTrace();
+        resumed.FineTune(3, callbacks: [trace], resume: true);
+        Assert.Equal(20, trace.Lrs.Count);   // only the last two epochs of the second phase ran
+        Assert.All(resumed.Model.parameters().Zip(expected), p => Assert.True(p.First.detach().allclose(p.Second, rtol: 1e-5, atol: 1e-7)));
+    }
+
+    private sealed class CrashInFit(int fit, int epoch) : Callback
+    {
+        private int _fits;
+        public override int Order => 90;
+        public override void BeforeFit() => _fits++;
+        public override void BeforeEpoch()
+        {
+            if (_fits == fit && Learner.Epoch == epoch) throw new SimulatedCrash();
+        }
+    }
+
+    [Fact]
     public void A_Diverging_Loss_Stops_With_Epoch_And_Batch_And_Keeps_The_Last_Good_Weights()
     {
         using var learn = new Learner(TinyRegression.Loaders(), torch.nn.Linear(1, 1), loss: new NaNAfter(13),

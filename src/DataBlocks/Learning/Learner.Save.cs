@@ -126,6 +126,15 @@ public sealed partial class Learner
         });
     }
 
+    /// <summary>The fit a checkpoint belongs to, or null when there is none.</summary>
+    internal string? CheckpointFit()
+    {
+        if (CheckpointPath is not { } path || !File.Exists(path)) return null;
+        using var stream = File.OpenRead(path);
+        using var r = new BinaryReader(stream, Encoding.UTF8);
+        return r.ReadString() == CheckpointMagic ? r.ReadString() : null;
+    }
+
     /// <summary>The saved position of a checkpoint for fit <paramref name="fit"/>, after restoring its state; null when there is none.</summary>
     /// <exception cref="DataBlocksException">The checkpoint belongs to a different fit.</exception>
     internal (int NextEpoch, bool Completed)? RestoreCheckpoint(string fit)
