@@ -100,9 +100,11 @@ public sealed class MixedPrecision : Callback
     }
 
     /// <inheritdoc />
-    public override void BeforeBatch()
+    public override void BeforeBatch() => CastInputs(Learner.Batch!);
+
+    /// <summary>Casts the batch's floating-point inputs to the model's half type.</summary>
+    internal void CastInputs(Data.Batch batch)
     {
-        var batch = Learner.Batch!;
         for (int i = 0; i < batch.NInputs; i++)
             if (batch.Fields[i].is_floating_point() && batch.Fields[i].dtype != DType)
                 batch.Replace(i, batch.Fields[i].to(DType));
