@@ -137,7 +137,7 @@ public class TrainingTests
         {
             Assert.Throws<SimulatedCrash>(() => killed.FitOneCycle(4, 1e-2, callbacks: [new CrashAtEpoch(2)]));
         }
-        Assert.True(File.Exists(Path.Combine(dir.Path, "models", "run.ckpt")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "models", "run.fit0.ckpt")));
 
         Seed.Everything(999);   // a different process: nothing but the checkpoint carries the state over
         using var resumed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
@@ -147,7 +147,10 @@ public class TrainingTests
         Assert.Equal(new[] { 0, 1, 2, 3 }, rows.Select(r => r.Epoch));
         Assert.All(Final(resumed).Zip(expected), p => Assert.True(p.First.allclose(p.Second, rtol: 1e-5, atol: 1e-7)));
 
-        Assert.Throws<DataBlocksException>(() => resumed.FitOneCycle(3, 1e-2, resume: true));   // another fit's checkpoint
+        // The script changed: its first fit is no longer the one the checkpoint belongs to.
+        using var changed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
+        var e = Assert.Throws<DataBlocksException>(() => changed.FitOneCycle(3, 1e-2, resume: true));
+        Assert.Contains("belongs to another fit", e.Message);
     }
 
     [Fact]

@@ -31,19 +31,27 @@ public sealed partial class Learner
         ArgumentOutOfRangeException.ThrowIfNegative(startEpoch);
         if (resume && Options.Checkpoint is null)
             throw new InvalidOperationException("resume: true needs LearnerOptions.Checkpoint, the name checkpoints are written under.");
+        int fit = description is null ? -1 : _fits++;   // the lr finder's fit is not numbered
         int firstRow = History.Count;
-        if (resume && description is not null && RestoreCheckpoint(description) is { } position)
+        CheckpointPosition? restored = null;
+        if (resume && description is not null && RestoreCheckpoint(fit, description) is { } position)
         {
-            if (position.Completed) return History.Skip(Math.Max(0, History.Count - nEpoch)).ToArray();
+            firstRow = position.FirstRow;
+            if (position.Completed)
+            {
+                Options.Output?.WriteLine($"{description} already ran to its end: restored from {CheckpointPath(fit)}.");
+                return History.Skip(firstRow).ToArray();
+            }
+            restored = position;
             startEpoch = position.NextEpoch;
-            firstRow = Math.Max(0, History.Count - startEpoch);
+            Options.Output?.WriteLine($"Resuming {description} at epoch {startEpoch} from {CheckpointPath(fit)}.");
         }
         var added = callbacks?.ToList() ?? [];
-        if (Options.Checkpoint is not null && description is not null) added.Add(new CheckpointCallback(description));
+        if (Options.Checkpoint is not null && description is not null) added.Add(new CheckpointCallback(fit, description, firstRow));
         foreach (var cb in added) AddCallback(cb);
         try
         {
-            if (resetOpt || _opt is null) CreateOptimizer();
+            if ((resetOpt && restored is null) || _opt is null) CreateOptimizer();
             if (wd is { } w) _opt!.SetWd([w]);
             else if (Options.Wd is { } d) _opt!.SetWd([d]);
             _opt!.SetLr((lr ?? Options.Lr).Expand(_opt.GroupCount));
@@ -51,6 +59,7 @@ public sealed partial class Learner
             var progress = _callbacks.OfType<ProgressCallback>().FirstOrDefault();
             void Body() => Phase(c => c.BeforeFit(), () =>
             {
+                if (restored is not null) ApplyCallbackStates(restored.CallbackStates);
                 TrainIter = startEpoch * Dls.Train.Count;
                 for (int epoch = startEpoch; epoch < nEpoch; epoch++)
                 {
@@ -75,20 +84,28 @@ public sealed partial class Learner
 
     private void DoEpoch()
     {
+        // The phase's state is set before its before-event, as fastai's TrainEvalCallback (order −10) does.
+        EnterPhase(Dls.Train, training: true);
         Phase(c => c.BeforeTrain(), () => RunBatches(Dls.Train, training: true),
             c => c.AfterCancelTrain(), c => c.AfterTrain(), typeof(CancelTrainException));
+        EnterPhase(Dls.Valid, training: false);
         Phase(c => c.BeforeValidate(), () => RunBatches(Dls.Valid, training: false),
             c => c.AfterCancelValidate(), c => c.AfterValidate(), typeof(CancelValidException));
         EpochCompleted = true;
     }
 
-    private void RunBatches(DataLoader loader, bool training)
+    private void EnterPhase(DataLoader loader, bool training)
     {
         Training = training;
         Dl = loader;
         NIter = loader.Count;
         if (training) Model.train();
         else Model.eval();
+    }
+
+    private void RunBatches(DataLoader loader, bool training)
+    {
+        EnterPhase(loader, training);
         using var noGrad = training ? null : torch.no_grad();
         try
         {
@@ -131,7 +148,7 @@ public sealed partial class Learner
         if (!Training) return;
         BatchPhase(c => c.BeforeBackward(), () => LossGrad!.backward(), c => c.AfterCancelBackward(), c => c.AfterBackward(),
             typeof(CancelBackwardException));
-        if (Options.StopOnNaN) GuardAgainstNaN();
+        if (Options.StopOnNaN && !_findingLr) GuardAgainstNaN();   // the lr finder runs into NaN on purpose
         BatchPhase(c => c.BeforeStep(), () => _opt!.Step(), c => c.AfterCancelStep(), c => c.AfterStep(), typeof(CancelStepException));
         _opt!.ZeroGrad();
     }
@@ -192,15 +209,21 @@ public sealed partial class Learner
     }
 }
 
-/// <summary>Writes the learner's checkpoint after every epoch (see <see cref="LearnerOptions.Checkpoint"/>). Order 80.</summary>
-internal sealed class CheckpointCallback(string fit) : Callback
+/// <summary>
+/// Writes the learner's checkpoint after every epoch but the last, and once more at the end of the fit — after every other
+/// callback's <c>AfterFit</c>, so the final checkpoint holds what the fit left (the best model a SaveModelCallback loaded
+/// back, or the state where early stopping ended it). See <see cref="LearnerOptions.Checkpoint"/>. Order 80.
+/// </summary>
+internal sealed class CheckpointCallback(int fit, string description, int firstRow) : Callback
 {
     public override int Order => 80;
 
     public override void AfterEpoch()
     {
-        if (Learner.EpochCompleted) Learner.WriteCheckpoint(fit, completed: Learner.Epoch == Learner.NEpoch - 1);
+        if (Learner.EpochCompleted && Learner.Epoch < Learner.NEpoch - 1) Learner.WriteCheckpoint(fit, description, firstRow, completed: false);
     }
+
+    public override void AfterFit() => Learner.WriteCheckpoint(fit, description, firstRow, completed: true);
 }
 
 /// <summary>Training produced a NaN or infinite loss or gradient; the step was not taken, so the weights are those of the last good batch.</summary>

@@ -14,15 +14,16 @@ public sealed partial class Learner
     /// warm-up at <c>lr/100</c> for the first 1/20 of the first cycle, then per cycle a cosine from each group's rate down
     /// to 0, restarting each cycle; cycle <c>k</c> lasts <c>cycleLen·cycleMult^k</c> epochs (3 cycles, length 1, mult 2 =
     /// 1+2+4 epochs). With <paramref name="cycleSaveName"/> the weights are saved at the end of every cycle as
-    /// <c>{name}_cyc_{k}</c>, for a snapshot ensemble (<see cref="GetEnsemblePreds"/>).
+    /// <c>{name}_cyc_{k}</c>, for a snapshot ensemble (<see cref="GetEnsemblePreds"/>). <paramref name="resume"/> continues from
+    /// this fit's checkpoint (<see cref="LearnerOptions.Checkpoint"/>), as the other fits do.
     /// </summary>
     /// <remarks>0.7 trained with SGD and momentum 0.9 (<see cref="OptimizerSettings.SgdMomentum"/>); this uses the learner's optimizer.</remarks>
     /// <returns>The rows of the epoch table.</returns>
     public IReadOnlyList<EpochResult> Fit(LR lrs, int nCycle, int? cycleLen, int cycleMult = 1, string? cycleSaveName = null,
-        double? wd = null, IEnumerable<Callback>? callbacks = null)
+        double? wd = null, IEnumerable<Callback>? callbacks = null, bool resume = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(nCycle, 1);
-        if (cycleLen is null) return RunFit(nCycle, lrs, wd, callbacks, resetOpt: false, 0, Describe("Fit07", nCycle, lrs, wd));
+        if (cycleLen is null) return RunFit(nCycle, lrs, wd, callbacks, resetOpt: false, 0, Describe("Fit07", nCycle, lrs, wd), resume);
         ArgumentOutOfRangeException.ThrowIfLessThan(cycleLen.Value, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(cycleMult, 1);
         int nEpoch = cycleMult == 1 ? cycleLen.Value * nCycle
@@ -32,7 +33,7 @@ public sealed partial class Learner
         var anneal = new CosAnnealCallback(initial, Dls.Train.Count * cycleLen.Value, cycleMult, cycleSaveName);
         var all = new List<Callback> { anneal };
         if (callbacks is not null) all.AddRange(callbacks);
-        var rows = RunFit(nEpoch, initial, wd, all, resetOpt: false, 0, Describe("Fit07", nEpoch, lrs, nCycle, cycleLen, cycleMult, wd));
+        var rows = RunFit(nEpoch, initial, wd, all, resetOpt: false, 0, Describe("Fit07", nEpoch, lrs, nCycle, cycleLen, cycleMult, cycleSaveName, wd), resume);
         CycleSnapshots = anneal.Saved;
         return rows;
     }
@@ -123,5 +124,23 @@ internal sealed class CosAnnealCallback(double[] initial, int cycleBatches, int 
             Saved.Add(name);
         }
         _cycle++;
+    }
+
+    protected internal override void WriteState(System.IO.BinaryWriter writer)
+    {
+        foreach (int v in new[] { _it, _ci, _nb, _cycle }) writer.Write(v);
+        writer.Write(Saved.Count);
+        foreach (string name in Saved) writer.Write(name);
+    }
+
+    protected internal override void ReadState(System.IO.BinaryReader reader)
+    {
+        _it = reader.ReadInt32();
+        _ci = reader.ReadInt32();
+        _nb = reader.ReadInt32();
+        _cycle = reader.ReadInt32();
+        Saved.Clear();
+        int n = reader.ReadInt32();
+        for (int i = 0; i < n; i++) Saved.Add(reader.ReadString());
     }
 }

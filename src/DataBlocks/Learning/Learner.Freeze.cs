@@ -23,6 +23,12 @@ public sealed partial class Learner
                 bool trainable = g >= from || norm.Contains(p);
                 p.requires_grad = trainable;
                 if (!trainable) p.grad = null;   // a zeroed gradient would still be stepped (and decayed)
+                if (_mixed is not null)
+                {
+                    var master = _mixed.MasterOf(p);
+                    master.requires_grad = trainable;
+                    if (!trainable) master.grad = null;
+                }
             }
         if (_opt is null) CreateOptimizer();
         else _opt.ClearState();

@@ -21,18 +21,21 @@ public sealed partial class Learner
         if (_opt is null) CreateOptimizer();
         var finder = new LrFinderCallback(startLr, endLr, numIt, stopDiv);
         int rows = History.Count;
-        var progress = _callbacks.OfType<ProgressCallback>().ToArray();
-        foreach (var p in progress) RemoveCallback(p);   // fastai runs lr_find with logging off
+        // fastai runs lr_find with logging off, and its trackers stand down (they would stop it early or save its weights).
+        var benched = _callbacks.Where(c => c is ProgressCallback or TrackerCallback).ToArray();
+        foreach (var c in benched) RemoveCallback(c);
         using var saved = Snapshot();
+        _findingLr = true;   // the loss may become NaN on purpose: no divergence guard; NaN points are trimmed below
         try
         {
             RunFit(epochs, startLr, null, [finder], resetOpt: false, 0);
         }
         finally
         {
+            _findingLr = false;
             saved.Restore();
             Recorder.RestoreHistory(History.Take(rows).ToArray());
-            foreach (var p in progress) AddCallback(p);
+            foreach (var c in benched) AddCallback(c);
         }
 
         var lrs = Recorder.Lrs.ToArray();
@@ -64,31 +67,32 @@ public sealed partial class Learner
             [new PlotSeries("", result.Lrs.Take(n).ToArray(), result.Losses.Take(n).ToArray())], logX: true, markers);
     }
 
-    /// <summary>A copy of the model weights and optimizer state, to put back later (the lr finder's temporary save).</summary>
+    /// <summary>
+    /// A copy of the weights (the fp32 masters under mixed precision), the optimizer state and the loss scale, to put back
+    /// later (the lr finder's temporary save).
+    /// </summary>
     private StateSnapshot Snapshot()
     {
-        var model = new MemoryStream();
-        using (var w = new BinaryWriter(model, System.Text.Encoding.UTF8, leaveOpen: true)) Model.save(w);
-        var opt = new MemoryStream();
-        using (var w = new BinaryWriter(opt, System.Text.Encoding.UTF8, leaveOpen: true)) _opt!.Save(w);
-        return new StateSnapshot(this, model, opt);
+        var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            WriteWeights(w, withOpt: true);
+            w.Write(_mixed is not null);
+            _mixed?.WriteState(w);
+        }
+        return new StateSnapshot(this, stream);
     }
 
-    private sealed class StateSnapshot(Learner learner, MemoryStream model, MemoryStream opt) : IDisposable
+    private sealed class StateSnapshot(Learner learner, MemoryStream stream) : IDisposable
     {
         public void Restore()
         {
-            model.Position = 0;
-            using (var r = new BinaryReader(model, System.Text.Encoding.UTF8, leaveOpen: true)) learner.Model.load(r);
-            learner._mixed?.SyncMastersFromModel();
-            opt.Position = 0;
-            using (var r = new BinaryReader(opt, System.Text.Encoding.UTF8, leaveOpen: true)) learner._opt!.Load(r, "the lr finder's snapshot");
+            stream.Position = 0;
+            using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            learner.ReadWeights(r, "the learner's snapshot", withOpt: true);
+            if (r.ReadBoolean()) learner._mixed?.ReadState(r);
         }
 
-        public void Dispose()
-        {
-            model.Dispose();
-            opt.Dispose();
-        }
+        public void Dispose() => stream.Dispose();
     }
 }

@@ -10,13 +10,14 @@ namespace DataBlocks.Learning;
 
 public sealed partial class Learner
 {
-    private const string WeightsMagic = "DataBlocks.Learner/1";
-    private const string CheckpointMagic = "DataBlocks.Checkpoint/1";
+    private const string WeightsMagic = "DataBlocks.Learner/2";
+    private const string CheckpointMagic = "DataBlocks.Checkpoint/2";
 
     /// <summary>
     /// Saves the model weights (and, with <paramref name="withOpt"/>, the optimizer state) to
     /// <c>{ModelDirectory}/{name}.dbw</c>, atomically: a crash mid-save leaves the previous file intact. Returns the path.
-    /// fastai: <c>learn.save(file, with_opt=True)</c>.
+    /// Under mixed precision the fp32 master weights are saved, so the file is the same whatever the precision and loads
+    /// into an fp32, bf16 or fp16 learner alike. fastai: <c>learn.save(file, with_opt=True)</c>.
     /// </summary>
     public string Save(string name, bool withOpt = true)
     {
@@ -24,20 +25,18 @@ public sealed partial class Learner
         AtomicFile.Write(path, stream =>
         {
             using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            w.Write(WeightsMagic);
-            Model.save(w);
-            bool opt = withOpt && _opt is not null;
-            w.Write(opt);
-            if (opt) _opt!.Save(w);
+            WriteWeights(w, withOpt);
         });
         return path;
     }
 
     /// <summary>
     /// Loads what <see cref="Save"/> wrote: the weights (strictly: every name and shape must match) and, with
-    /// <paramref name="withOpt"/>, the optimizer state when the file has it. fastai: <c>learn.load(file, with_opt=True)</c>.
+    /// <paramref name="withOpt"/>, the optimizer state when the file has it. Everything is checked before anything is
+    /// changed: a file that does not fit leaves the learner as it was. fastai: <c>learn.load(file, with_opt=True)</c>.
     /// </summary>
-    /// <exception cref="DataBlocksException">Missing file, another format, or weights that do not fit the model.</exception>
+    /// <exception cref="DataBlocksException">Missing file, another format, weights that do not fit the model, or optimizer
+    /// state of another optimizer.</exception>
     public void Load(string name, bool withOpt = true)
     {
         string path = WeightsPath(name);
@@ -50,54 +49,139 @@ public sealed partial class Learner
     /// <summary>The file <see cref="Save"/> writes for <paramref name="name"/>.</summary>
     public string WeightsPath(string name) => Path.Combine(ModelDirectory, name + ".dbw");
 
+    private void WriteWeights(BinaryWriter w, bool withOpt)
+    {
+        w.Write(WeightsMagic);
+        WriteModelState(w);
+        bool opt = withOpt && _opt is not null;
+        w.Write(opt);
+        if (opt) _opt!.Save(w);
+    }
+
     private void ReadWeights(BinaryReader r, string path, bool withOpt)
     {
-        string magic;
+        string magic = Read(r.ReadString, path);
+        if (magic != WeightsMagic)
+            throw new DataBlocksException(magic.StartsWith("DataBlocks.Learner/", StringComparison.Ordinal)
+                ? $"'{path}' was saved by another version of DataBlocks ({magic}); this one reads {WeightsMagic}."
+                : $"'{path}' is not a DataBlocks model file.");
+        using var scope = torch.NewDisposeScope();
+        var loaded = ReadModelState(r, path);
+        LearnerOptimizer.PendingState? opt = null;
+        if (Read(r.ReadBoolean, path) && withOpt)
+        {
+            if (_opt is null) CreateOptimizer();
+            opt = _opt!.ReadHeader(r, path);
+        }
+        CommitModelState(loaded);
+        opt?.Commit(r);
+    }
+
+    /// <summary>
+    /// Writes every parameter and buffer by name. Under mixed precision the fp32 masters stand in for the half-precision
+    /// parameters, and half-precision buffers are written as fp32.
+    /// </summary>
+    private void WriteModelState(BinaryWriter w)
+    {
+        var masters = _mixed?.MastersByName();
+        var state = Model.state_dict();
+        w.Write(state.Count);
+        foreach (var (name, tensor) in state)
+        {
+            w.Write(name);
+            using var scope = torch.NewDisposeScope();
+            var source = masters is not null && masters.TryGetValue(name, out var master) ? master : tensor;
+            var t = source.detach().cpu().contiguous();
+            if (t.dtype is torch.ScalarType.BFloat16 or torch.ScalarType.Float16) t = t.to(torch.float32);
+            t.Save(w);
+        }
+    }
+
+    /// <summary>Reads a state written by <see cref="WriteModelState"/> into new tensors and checks it against the model, changing nothing.</summary>
+    private Dictionary<string, torch.Tensor> ReadModelState(BinaryReader r, string path)
+    {
+        int count = Read(r.ReadInt32, path);
+        var loaded = new Dictionary<string, torch.Tensor>(count, StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            string name = Read(r.ReadString, path);
+            loaded[name] = Read(() => TensorExtensionMethods.Load(r), path);
+        }
+        var state = Model.state_dict();
+        var problems = new List<string>();
+        var missing = state.Keys.Where(k => !loaded.ContainsKey(k)).ToArray();
+        if (missing.Length > 0) problems.Add($"the file lacks {Names(missing)}");
+        var unexpected = loaded.Keys.Where(k => !state.ContainsKey(k)).ToArray();
+        if (unexpected.Length > 0) problems.Add($"the model has no {Names(unexpected)}");
+        foreach (var (name, target) in state)
+            if (loaded.TryGetValue(name, out var t) && !t.shape.SequenceEqual(target.shape))
+                problems.Add($"'{name}' is [{string.Join(", ", t.shape)}] in the file but [{string.Join(", ", target.shape)}] in the model");
+        if (problems.Count > 0)
+            throw new DataBlocksException($"The weights in '{path}' do not fit this model: {string.Join("; ", problems.Take(5))}{(problems.Count > 5 ? "; …" : "")}.");
+        return loaded;
+
+        static string Names(string[] names) =>
+            string.Join(", ", names.Take(5).Select(n => $"'{n}'")) + (names.Length > 5 ? $" and {names.Length - 5} more" : "");
+    }
+
+    /// <summary>Copies checked tensors into the model (and into the fp32 masters under mixed precision).</summary>
+    private void CommitModelState(Dictionary<string, torch.Tensor> loaded)
+    {
+        var masters = _mixed?.MastersByName();
+        using var noGrad = torch.no_grad();
+        foreach (var (name, target) in Model.state_dict())
+        {
+            var source = loaded[name];
+            if (masters is not null && masters.TryGetValue(name, out var master))
+            {
+                master.copy_(source);
+                target.copy_(master);
+            }
+            else target.copy_(source);
+        }
+    }
+
+    private static T Read<T>(Func<T> read, string path)
+    {
         try
         {
-            magic = r.ReadString();
+            return read();
         }
         catch (EndOfStreamException e)
         {
             throw new DataBlocksException($"'{path}' is empty or truncated.", e);
         }
-        if (magic != WeightsMagic) throw new DataBlocksException($"'{path}' is not a DataBlocks model file.");
-        try
-        {
-            Model.load(r, strict: true);
-            _mixed?.SyncMastersFromModel();
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException)
-        {
-            throw new DataBlocksException($"The weights in '{path}' do not fit this model: {e.Message}", e);
-        }
-        bool hasOpt = r.ReadBoolean();
-        if (!hasOpt || !withOpt) return;
-        if (_opt is null) CreateOptimizer();
-        _opt!.Load(r, path);
     }
 
     // ---- checkpoints ----------------------------------------------------------------------------------------------
 
-    /// <summary>The checkpoint file of <see cref="LearnerOptions.Checkpoint"/>.</summary>
-    public string? CheckpointPath => Options.Checkpoint is { } name ? Path.Combine(ModelDirectory, name + ".ckpt") : null;
+    /// <summary>
+    /// The checkpoint file of this learner's fit number <paramref name="fit"/> (0 = its first fit; <see cref="FineTune"/>
+    /// counts as two): <c>{ModelDirectory}/{Checkpoint}.fit{fit}.ckpt</c>; null without <see cref="LearnerOptions.Checkpoint"/>.
+    /// </summary>
+    public string? CheckpointPath(int fit) =>
+        Options.Checkpoint is { } name ? Path.Combine(ModelDirectory, string.Create(CultureInfo.InvariantCulture, $"{name}.fit{fit}.ckpt")) : null;
 
     /// <summary>
-    /// Writes the checkpoint after an epoch: which fit it belongs to, how far it got, the weights, the optimizer state,
-    /// the recorded rows, the loader and torch random states — atomically.
+    /// Writes the checkpoint of fit <paramref name="fit"/>: which fit it is, how far it got, the table rows, the loader's and
+    /// torch's random states, the callbacks' states (the recorder, trackers, mixed precision's loss scale), the weights and
+    /// the optimizer state — atomically.
     /// </summary>
-    internal void WriteCheckpoint(string fit, bool completed)
+    internal void WriteCheckpoint(int fit, string description, int firstRow, bool completed)
     {
-        string path = CheckpointPath!;
+        string path = CheckpointPath(fit)!;
         var rows = History.ToArray();
+        var states = CallbackStates();
         AtomicFile.Write(path, stream =>
         {
             using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             w.Write(CheckpointMagic);
             w.Write(fit);
+            w.Write(description);
             w.Write(NEpoch);
             w.Write(Epoch);
             w.Write(completed);
+            w.Write(firstRow);
             w.Write(Dls.Train.Epoch);
             w.Write(rows.Length);
             foreach (var row in rows)
@@ -119,61 +203,118 @@ public sealed partial class Learner
                 w.Write(bytes.Length);
                 w.Write(bytes);
             }
-            w.Write(WeightsMagic);
-            Model.save(w);
-            w.Write(true);
-            _opt!.Save(w);
+            w.Write(states.Count);
+            foreach (var (key, blob) in states)
+            {
+                w.Write(key);
+                w.Write(blob.Length);
+                w.Write(blob);
+            }
+            WriteWeights(w, withOpt: true);
         });
     }
 
-    /// <summary>The fit a checkpoint belongs to, or null when there is none.</summary>
-    internal string? CheckpointFit()
-    {
-        if (CheckpointPath is not { } path || !File.Exists(path)) return null;
-        using var stream = File.OpenRead(path);
-        using var r = new BinaryReader(stream, Encoding.UTF8);
-        return r.ReadString() == CheckpointMagic ? r.ReadString() : null;
-    }
+    /// <summary>Where a checkpoint left its fit.</summary>
+    internal sealed record CheckpointPosition(int NextEpoch, bool Completed, int FirstRow, IReadOnlyDictionary<string, byte[]> CallbackStates);
 
-    /// <summary>The saved position of a checkpoint for fit <paramref name="fit"/>, after restoring its state; null when there is none.</summary>
-    /// <exception cref="DataBlocksException">The checkpoint belongs to a different fit.</exception>
-    internal (int NextEpoch, bool Completed)? RestoreCheckpoint(string fit)
+    /// <summary>
+    /// Restores the checkpoint of fit <paramref name="fit"/> (weights, optimizer, rows, random states) and says where it
+    /// left off; the callbacks' states are applied by the fit after <c>BeforeFit</c>. Null when there is none.
+    /// </summary>
+    /// <exception cref="DataBlocksException">The checkpoint belongs to a different fit, or is damaged.</exception>
+    internal CheckpointPosition? RestoreCheckpoint(int fit, string description)
     {
-        string path = CheckpointPath!;
+        string path = CheckpointPath(fit)!;
         if (!File.Exists(path)) return null;
         using var stream = File.OpenRead(path);
         using var r = new BinaryReader(stream, Encoding.UTF8);
-        if (r.ReadString() != CheckpointMagic) throw new DataBlocksException($"'{path}' is not a DataBlocks checkpoint.");
-        string savedFit = r.ReadString();
-        if (savedFit != fit)
+        string magic = Read(r.ReadString, path);
+        if (magic != CheckpointMagic)
+            throw new DataBlocksException($"'{path}' is not a DataBlocks checkpoint of this version (found '{magic}', expected '{CheckpointMagic}').");
+        int savedIndex = Read(r.ReadInt32, path);
+        string savedFit = Read(r.ReadString, path);
+        if (savedIndex != fit || savedFit != description)
             throw new DataBlocksException(
-                $"The checkpoint '{path}' belongs to another fit ({savedFit}), not {fit}. Delete it, or choose another LearnerOptions.Checkpoint name.");
-        r.ReadInt32();                 // the fit's epoch count, part of the description already
-        int epoch = r.ReadInt32();
-        bool completed = r.ReadBoolean();
-        int loaderEpoch = r.ReadInt32();
-        int count = r.ReadInt32();
+                $"The checkpoint '{path}' belongs to another fit ({savedFit}), not {description}: the script's fits changed since it was " +
+                "written. Delete the checkpoints, or choose another LearnerOptions.Checkpoint name.");
+        Read(r.ReadInt32, path);                 // the fit's epoch count, part of the description already
+        int epoch = Read(r.ReadInt32, path);
+        bool completed = Read(r.ReadBoolean, path);
+        int firstRow = Read(r.ReadInt32, path);
+        int loaderEpoch = Read(r.ReadInt32, path);
+        int count = Read(r.ReadInt32, path);
         var rows = new List<EpochResult>(count);
         for (int i = 0; i < count; i++)
         {
-            int e = r.ReadInt32();
-            double train = r.ReadDouble(), valid = r.ReadDouble();
-            var time = TimeSpan.FromTicks(r.ReadInt64());
-            int metrics = r.ReadInt32();
+            int e = Read(r.ReadInt32, path);
+            double train = Read(r.ReadDouble, path), valid = Read(r.ReadDouble, path);
+            var time = TimeSpan.FromTicks(Read(r.ReadInt64, path));
+            int metrics = Read(r.ReadInt32, path);
             var values = new KeyValuePair<string, double>[metrics];
-            for (int m = 0; m < metrics; m++) values[m] = new(r.ReadString(), r.ReadDouble());
+            for (int m = 0; m < metrics; m++) values[m] = new(Read(r.ReadString, path), Read(r.ReadDouble, path));
             rows.Add(new EpochResult(e, train, valid, values, time));
         }
-        byte[] rng = r.ReadBytes(r.ReadInt32());
-        if (_opt is null) CreateOptimizer();
+        byte[] rng = Read(() => r.ReadBytes(r.ReadInt32()), path);
+        int nStates = Read(r.ReadInt32, path);
+        var states = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (int i = 0; i < nStates; i++) states[Read(r.ReadString, path)] = Read(() => r.ReadBytes(r.ReadInt32()), path);
         ReadWeights(r, path, withOpt: true);
         using (var state = torch.tensor(rng, torch.uint8)) torch.set_rng_state(state);
         Recorder.RestoreHistory(rows);
         Dls.Train.SetEpoch(loaderEpoch);
-        return (epoch + 1, completed);
+        return new CheckpointPosition(epoch + 1, completed, firstRow, states);
     }
 
-    /// <summary>A description of a fit call, stored in checkpoints so a resume continues the same fit.</summary>
+    /// <summary>Each callback's state, keyed by its type and its position among callbacks of that type.</summary>
+    private List<(string Key, byte[] Blob)> CallbackStates()
+    {
+        var states = new List<(string, byte[])>();
+        foreach (var (cb, key) in KeyedCallbacks())
+        {
+            using var buffer = new MemoryStream();
+            using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true)) cb.WriteState(w);
+            if (buffer.Length > 0) states.Add((key, buffer.ToArray()));
+        }
+        return states;
+    }
+
+    /// <summary>Gives each callback the state it wrote into the checkpoint (after <c>BeforeFit</c> reset it).</summary>
+    private void ApplyCallbackStates(IReadOnlyDictionary<string, byte[]> states)
+    {
+        foreach (var (cb, key) in KeyedCallbacks())
+        {
+            if (!states.TryGetValue(key, out var blob)) continue;
+            using var r = new BinaryReader(new MemoryStream(blob), Encoding.UTF8);
+            cb.ReadState(r);
+        }
+    }
+
+    private IEnumerable<(Callback Callback, string Key)> KeyedCallbacks()
+    {
+        var seen = new Dictionary<Type, int>();
+        foreach (var cb in _callbacks.ToArray())
+        {
+            int n = seen.GetValueOrDefault(cb.GetType());
+            seen[cb.GetType()] = n + 1;
+            yield return (cb, string.Create(CultureInfo.InvariantCulture, $"{cb.GetType().FullName}#{n}"));
+        }
+    }
+
+    /// <summary>
+    /// A description of a fit call, stored in checkpoints so a resume continues the same fit: every argument written
+    /// culture-invariantly with all its digits.
+    /// </summary>
     private static string Describe(string method, int nEpoch, params object?[] args) =>
-        string.Create(CultureInfo.InvariantCulture, $"{method}(nEpoch={nEpoch}, {string.Join(", ", args.Select(a => a?.ToString() ?? "default"))})");
+        string.Create(CultureInfo.InvariantCulture, $"{method}(nEpoch={nEpoch}, {string.Join(", ", args.Select(DescribeArgument))})");
+
+    private static string DescribeArgument(object? value) => value switch
+    {
+        null => "default",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        LR lr => lr.ToRoundTripString(),
+        double[] values => "[" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]",
+        ValueTuple<double, double, double> t => $"({DescribeArgument(t.Item1)}, {DescribeArgument(t.Item2)}, {DescribeArgument(t.Item3)})",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 }

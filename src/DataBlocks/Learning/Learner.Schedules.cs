@@ -59,7 +59,8 @@ public sealed partial class Learner
     /// Transfer learning the fastai way: <see cref="Freeze"/>, one-cycle for <paramref name="freezeEpochs"/> at
     /// <c>slice(baseLr)</c> with <c>pctStart 0.99</c>; then halve <paramref name="baseLr"/>, <see cref="Unfreeze"/>, and
     /// one-cycle for <paramref name="epochs"/> at <c>slice(baseLr/lrMult, baseLr)</c> with <paramref name="pctStart"/> and
-    /// <paramref name="div"/>. With <paramref name="resume"/> it continues from the checkpoint of whichever phase was running. fastai: <c>fine_tune(epochs, base_lr=2e-3, freeze_epochs=1, lr_mult=100, pct_start=0.3, div=5)</c>.
+    /// <paramref name="div"/>. With <paramref name="resume"/> it continues from the checkpoint of whichever phase was running
+    /// (it is two fits, each with its own checkpoint). fastai: <c>fine_tune(epochs, base_lr=2e-3, freeze_epochs=1, lr_mult=100, pct_start=0.3, div=5)</c>.
     /// </summary>
     public IReadOnlyList<EpochResult> FineTune(int epochs, double baseLr = 2e-3, int freezeEpochs = 1, double lrMult = 100, double pctStart = 0.3,
         double div = 5.0, double divFinal = 1e5, double? wd = null, (double, double, double)? moms = null, IEnumerable<Callback>? callbacks = null,
@@ -70,18 +71,15 @@ public sealed partial class Learner
         var m = moms ?? Options.Moms;
         double unfrozenLr = baseLr / 2;
         var second = LR.Slice(unfrozenLr / lrMult, unfrozenLr);
-        // A checkpoint of the second phase means the first one finished: resume straight into the second.
-        bool inSecond = resume && CheckpointFit() == Describe(nameof(FitOneCycle), epochs, second, div, divFinal, pctStart, wd, m);
-        if (!inSecond)
-        {
-            Freeze();
-            if (freezeEpochs > 0)
-                rows.AddRange(FitOneCycle(freezeEpochs, LR.Slice(baseLr), pctStart: 0.99, divFinal: divFinal, wd: wd, moms: moms, callbacks: cbs,
-                    resume: resume));
-        }
+        // Two numbered fits: with resume, a finished first phase is restored from its final checkpoint and the second
+        // continues from its own.
+        Freeze();
+        if (freezeEpochs > 0)
+            rows.AddRange(FitOneCycle(freezeEpochs, LR.Slice(baseLr), pctStart: 0.99, divFinal: divFinal, wd: wd, moms: m, callbacks: cbs,
+                resume: resume));
         Unfreeze();
-        rows.AddRange(FitOneCycle(epochs, second, div: div, divFinal: divFinal, pctStart: pctStart, wd: wd, moms: moms, callbacks: cbs,
-            resume: inSecond));
+        rows.AddRange(FitOneCycle(epochs, second, div: div, divFinal: divFinal, pctStart: pctStart, wd: wd, moms: m, callbacks: cbs,
+            resume: resume));
         return rows;
     }
 

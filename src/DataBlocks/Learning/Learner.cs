@@ -26,6 +26,8 @@ public sealed partial class Learner : IDisposable
     private LearnerOptimizer? _opt;
     private IReadOnlyList<IReadOnlyList<Parameter>>? _groups;
     private MixedPrecision? _mixed;
+    private int _fits;
+    private bool _findingLr;
 
     /// <summary>Creates a learner; the model is moved to the loaders' device.</summary>
     /// <param name="dls">The data.</param>
@@ -127,6 +129,9 @@ public sealed partial class Learner : IDisposable
     /// <summary>The tensor the backward pass starts from; callbacks may scale it (gradient accumulation, loss scaling). fastai: <c>loss_grad</c>.</summary>
     public torch.Tensor? LossGrad { get; set; }
 
+    /// <summary>Where the recorder sends each new row of the epoch table (the progress display, during a fit). fastai: <c>learn.logger</c>.</summary>
+    internal Action<EpochResult>? RowLogger { get; set; }
+
     /// <summary>Adds a callback (it runs in <see cref="Callback.Order"/>).</summary>
     public void AddCallback(Callback callback)
     {
@@ -175,27 +180,51 @@ public sealed partial class Learner : IDisposable
     /// </summary>
     public Learner ToFp16(bool dynamic = true, double initialScale = 65536) => ToHalf(new MixedPrecision(torch.ScalarType.Float16, dynamic, initialScale));
 
-    /// <summary>Back to full precision: the fp32 master weights go back into the model. fastai: <c>to_fp32()</c>.</summary>
+    /// <summary>
+    /// Back to full precision: the fp32 master weights go back into the model. The optimizer keeps its state and
+    /// hyper-parameters. fastai: <c>to_fp32()</c>.
+    /// </summary>
     public Learner ToFp32()
     {
         if (_mixed is null) return this;
+        using var state = SaveOptimizerState();
         _mixed.Disable();
         RemoveCallback(_mixed);
         _mixed = null;
         _groups = null;   // the conversion made new Parameter objects
-        if (_opt is not null) CreateOptimizer();
+        RebuildOptimizer(state);
         return this;
     }
 
     private Learner ToHalf(MixedPrecision mixed)
     {
         ToFp32();
+        using var state = SaveOptimizerState();
         mixed.Enable(this);
         _mixed = mixed;
         _groups = null;   // the conversion made new Parameter objects
         AddCallback(mixed);
-        if (_opt is not null) CreateOptimizer();
+        RebuildOptimizer(state);
         return this;
+    }
+
+    /// <summary>The optimizer's state in memory, to carry over to a rebuilt optimizer; null when there is no optimizer yet.</summary>
+    private MemoryStream? SaveOptimizerState()
+    {
+        if (_opt is null) return null;
+        var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) _opt.Save(w);
+        stream.Position = 0;
+        return stream;
+    }
+
+    /// <summary>Recreates the optimizer over the (new) parameters, with the state saved before a dtype conversion.</summary>
+    private void RebuildOptimizer(MemoryStream? state)
+    {
+        if (state is null) return;
+        CreateOptimizer();
+        using var r = new BinaryReader(state, System.Text.Encoding.UTF8, leaveOpen: true);
+        _opt!.Load(r, "the optimizer state before the precision change");
     }
 
     /// <summary>The model's raw output for a batch (inputs moved through the model; several 1-D inputs are stacked).</summary>
@@ -209,11 +238,12 @@ public sealed partial class Learner : IDisposable
             $"{Dls.Datasets.Name} has {batch.NInputs} inputs of different kinds; a single-input model cannot take them. Stack them in a custom module.");
     }
 
-    /// <summary>Disposes the model and the optimizer.</summary>
+    /// <summary>Disposes the model, the optimizer and, under mixed precision, the master weights.</summary>
     public void Dispose()
     {
         _opt?.Dispose();
-        if (_mixed is not null) ToFp32();
+        _opt = null;
+        _mixed?.Release();
         Model.Dispose();
     }
 
@@ -297,9 +327,11 @@ public sealed record LearnerOptions
     public string ModelDir { get; init; } = "models";
 
     /// <summary>
-    /// When set, every fit writes <c>{ModelDir}/{Checkpoint}.ckpt</c> after each epoch (atomically): weights, optimizer
-    /// state, schedule position, recorded rows and random states. A fit called with <c>resume: true</c> then continues a
-    /// killed run from its last completed epoch, exactly where the schedule was.
+    /// When set, the learner's fits are numbered from 0 and fit <c>n</c> writes <c>{ModelDir}/{Checkpoint}.fit{n}.ckpt</c>
+    /// after each epoch and at its end (atomically): weights, optimizer state, schedule position, recorded rows, the
+    /// callbacks' states (recorder, trackers, loss scale) and the CPU random state. Rerunning the same script with
+    /// <c>resume: true</c> on its fits restores the fits that had finished and continues the one that was killed from its
+    /// last completed epoch, exactly where the schedule was. See <see cref="Learner.CheckpointPath"/>.
     /// </summary>
     public string? Checkpoint { get; init; }
 }

@@ -72,11 +72,21 @@ public sealed class MixedPrecision : Callback
         var pairs = new List<(Parameter, Parameter)>();
         foreach (var (_, p) in learner.Model.named_parameters())
         {
-            var master = new Parameter(p.detach().to(torch.float32).clone().DetachFromDisposeScope(), requires_grad: p.requires_grad);
+            var master = NewMaster(p);
             _master[p] = master;
             pairs.Add((p, master));
         }
         _pairs = pairs.ToArray();
+    }
+
+    /// <summary>An fp32 copy of a parameter that outlives any dispose scope, with every intermediate freed.</summary>
+    private static Parameter NewMaster(Parameter p)
+    {
+        using var detached = p.detach();
+        using var fp32 = detached.to(torch.float32);
+        var master = new Parameter(fp32.clone(), requires_grad: p.requires_grad);
+        master.DetachFromDisposeScope();
+        return master;
     }
 
     /// <summary>Puts the master weights back into an fp32 model (whose parameters are new objects after the conversion).</summary>
@@ -87,16 +97,42 @@ public sealed class MixedPrecision : Callback
         var converted = Learner.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         using (torch.no_grad())
             for (int i = 0; i < _pairs.Length; i++) converted[names[i]].copy_(_pairs[i].Master);
+        Release();
+    }
+
+    /// <summary>Frees the master weights (when the learner is disposed, or after <see cref="Disable"/>).</summary>
+    internal void Release()
+    {
         foreach (var (_, master) in _pairs) master.Dispose();
         _master.Clear();
         _pairs = [];
     }
 
-    /// <summary>Copies the model's weights into the masters (after loading weights into the model).</summary>
-    internal void SyncMastersFromModel()
+    /// <summary>The fp32 masters by the model's parameter names: what saving writes in place of the half-precision weights.</summary>
+    internal Dictionary<string, Parameter> MastersByName() =>
+        Learner.Model.named_parameters().ToDictionary(p => p.name, p => _master[p.parameter]);
+
+    /// <summary>Copies the masters into the model's half-precision parameters (after loading new master weights).</summary>
+    internal void SyncModelFromMasters()
     {
         using var noGrad = torch.no_grad();
-        foreach (var (model, master) in _pairs) master.copy_(model);
+        foreach (var (model, master) in _pairs) model.copy_(master);
+    }
+
+    /// <inheritdoc />
+    protected internal override void WriteState(System.IO.BinaryWriter writer)
+    {
+        writer.Write(LossScale);
+        writer.Write(_goodSteps);
+        writer.Write(SkippedSteps);
+    }
+
+    /// <inheritdoc />
+    protected internal override void ReadState(System.IO.BinaryReader reader)
+    {
+        LossScale = reader.ReadDouble();
+        _goodSteps = reader.ReadInt32();
+        SkippedSteps = reader.ReadInt32();
     }
 
     /// <inheritdoc />
@@ -131,7 +167,8 @@ public sealed class MixedPrecision : Callback
                 master.grad = null;
                 continue;
             }
-            var g = grad.to(torch.float32).div_(LossScale);
+            // Not in place: a norm layer's gradient is already fp32, so .to returns the model's own gradient tensor.
+            var g = grad.to(torch.float32).div(LossScale);
             if (Dynamic && !overflow && !g.isfinite().all().item<bool>()) overflow = true;
             master.grad = g;
         }

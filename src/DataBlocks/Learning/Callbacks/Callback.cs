@@ -32,6 +32,18 @@ public abstract class Callback
     /// <summary>A name for messages.</summary>
     public virtual string Name => GetType().Name;
 
+    /// <summary>
+    /// Writes what this callback needs to carry on exactly after a resume (a tracker's best value, a running count). Called
+    /// whenever a checkpoint is written (<see cref="LearnerOptions.Checkpoint"/>); the default writes nothing.
+    /// </summary>
+    protected internal virtual void WriteState(System.IO.BinaryWriter writer) { }
+
+    /// <summary>
+    /// Reads what <see cref="WriteState"/> wrote, when a fit resumes from a checkpoint: after <see cref="BeforeFit"/>, before
+    /// the first epoch. Callbacks are matched by type and by their position among callbacks of that type.
+    /// </summary>
+    protected internal virtual void ReadState(System.IO.BinaryReader reader) { }
+
 #pragma warning disable CS1591 // the events are described in the class remarks
     public virtual void BeforeFit() { }
     public virtual void BeforeEpoch() { }

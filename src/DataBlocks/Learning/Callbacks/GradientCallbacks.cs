@@ -18,8 +18,14 @@ public sealed class GradientClip(double maxNorm = 1.0, double normType = 2.0) : 
     /// <inheritdoc />
     public override void AfterBackward()
     {
-        var ps = Learner.Optimizer!.Groups.SelectMany(g => g).Where(p => p.requires_grad).ToArray();
+        var ps = Learner.Optimizer!.Groups.SelectMany(g => g).Where(HasGrad).ToArray();
         torch.nn.utils.clip_grad_norm_(ps, maxNorm, normType);
+    }
+
+    private static bool HasGrad(TorchSharp.Modules.Parameter p)
+    {
+        using var grad = p.grad;
+        return grad is not null;
     }
 }
 

@@ -4,8 +4,9 @@ namespace DataBlocks.Learning;
 
 /// <summary>
 /// Shows the fit: fastai's epoch table and, on an interactive terminal, a live bar with the phase, batches, elapsed time,
-/// ETA and smoothed loss; plain table lines when output is redirected. Order 70 (after the recorder). fastai:
-/// <c>ProgressCallback</c>.
+/// ETA and smoothed loss; plain table lines when output is redirected. Order 70; the rows are written when the recorder
+/// makes them (order 50), so a tracker that stops the fit (order 60) does not hide the last row. fastai:
+/// <c>ProgressCallback</c> as the recorder's logger.
 /// </summary>
 public sealed class ProgressCallback : Callback
 {
@@ -20,12 +21,16 @@ public sealed class ProgressCallback : Callback
     {
         _table = new EpochTable(Learner.Recorder.MetricNames);
         _display = FitProgress.Create(Learner.Options.Progress, Learner.Options.Output);
+        var table = _table;
+        var display = _display;
+        Learner.RowLogger = row => display.Row(table.Row(row));
         try
         {
             _display.Run(_table.Header, fit);
         }
         finally
         {
+            Learner.RowLogger = null;
             _display = null;
         }
     }
@@ -34,11 +39,4 @@ public sealed class ProgressCallback : Callback
     public override void AfterBatch() =>
         _display?.Batch(Learner.Training ? "train" : "valid", Learner.Epoch, Learner.NEpoch, Learner.Iter + 1, Learner.NIter,
             Learner.Training ? Learner.Recorder.SmoothLoss : null);
-
-    /// <inheritdoc />
-    public override void AfterEpoch()
-    {
-        if (_display is null || _table is null || Learner.Recorder.History.Count == 0) return;
-        _display.Row(_table.Row(Learner.Recorder.History[^1]));
-    }
 }

@@ -160,7 +160,43 @@ public sealed class Recorder : Callback
         if (!Learner.EpochCompleted) return;   // an error cut the epoch short: no row
         double validLoss = _validated && _validCount > 0 ? _validSum / _validCount : double.NaN;
         var metrics = Learner.Metrics.Select(m => new KeyValuePair<string, double>(m.Name, _validated ? m.Value : double.NaN)).ToArray();
-        _history.Add(new EpochResult(Learner.Epoch, _trained ? SmoothLoss : double.NaN, validLoss, metrics, _clock.Elapsed));
+        var row = new EpochResult(Learner.Epoch, _trained ? SmoothLoss : double.NaN, validLoss, metrics, _clock.Elapsed);
+        _history.Add(row);
         _epochEnds.Add((_losses.Count, validLoss));
+        Learner.RowLogger?.Invoke(row);   // printed here, as fastai's recorder logs: a later callback may cancel the fit
+    }
+
+    /// <inheritdoc />
+    protected internal override void WriteState(System.IO.BinaryWriter writer)
+    {
+        writer.Write(_smooth);
+        writer.Write(_count);
+        foreach (var list in new[] { _losses, _rawLosses, _lrs, _moms })
+        {
+            writer.Write(list.Count);
+            foreach (double v in list) writer.Write(v);
+        }
+        writer.Write(_epochEnds.Count);
+        foreach (var (iteration, valid) in _epochEnds)
+        {
+            writer.Write(iteration);
+            writer.Write(valid);
+        }
+    }
+
+    /// <inheritdoc />
+    protected internal override void ReadState(System.IO.BinaryReader reader)
+    {
+        _smooth = reader.ReadDouble();
+        _count = reader.ReadInt32();
+        foreach (var list in new[] { _losses, _rawLosses, _lrs, _moms })
+        {
+            list.Clear();
+            int n = reader.ReadInt32();
+            for (int i = 0; i < n; i++) list.Add(reader.ReadDouble());
+        }
+        _epochEnds.Clear();
+        int ends = reader.ReadInt32();
+        for (int i = 0; i < ends; i++) _epochEnds.Add((reader.ReadInt32(), reader.ReadDouble()));
     }
 }

@@ -57,6 +57,20 @@ public abstract class TrackerCallback(string monitor = "valid_loss", bool? lower
 
     /// <summary>Called after each epoch with the watched value and whether it improved.</summary>
     protected abstract void OnEpochEnd(double value, bool improved);
+
+    /// <inheritdoc />
+    protected internal override void WriteState(System.IO.BinaryWriter writer)
+    {
+        writer.Write(Best);
+        writer.Write(BestEpoch);
+    }
+
+    /// <inheritdoc />
+    protected internal override void ReadState(System.IO.BinaryReader reader)
+    {
+        Best = reader.ReadDouble();
+        BestEpoch = reader.ReadInt32();
+    }
 }
 
 /// <summary>
@@ -111,5 +125,19 @@ public sealed class EarlyStoppingCallback(string monitor = "valid_loss", int pat
         if (_wait < patience) return;
         Learner.Options.Output?.WriteLine($"No improvement since epoch {BestEpoch}: early stopping");
         throw new CancelFitException("Early stopping.");
+    }
+
+    /// <inheritdoc />
+    protected internal override void WriteState(System.IO.BinaryWriter writer)
+    {
+        base.WriteState(writer);
+        writer.Write(_wait);
+    }
+
+    /// <inheritdoc />
+    protected internal override void ReadState(System.IO.BinaryReader reader)
+    {
+        base.ReadState(reader);
+        _wait = reader.ReadInt32();
     }
 }

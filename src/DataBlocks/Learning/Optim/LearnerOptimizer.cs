@@ -85,7 +85,7 @@ public sealed class LearnerOptimizer : IDisposable
                 if (_wd[g] == 0) continue;
                 foreach (var p in _groups[g])
                 {
-                    if (_noDecay.Contains(p) || !p.requires_grad) continue;
+                    if (_noDecay.Contains(p)) continue;
                     using var grad = p.grad;
                     if (grad is null) continue;
                     p.mul_(1 - _lr[g] * _wd[g]);
@@ -105,11 +105,15 @@ public sealed class LearnerOptimizer : IDisposable
         _inner = Build();
     }
 
+    private const string StateMagic = "DataBlocks.LearnerOptimizer/2";
+
     /// <summary>Writes the optimizer state (moments, steps) and our per-group hyper-parameters.</summary>
     public void Save(BinaryWriter writer)
     {
-        writer.Write("DataBlocks.LearnerOptimizer/1");
+        writer.Write(StateMagic);
+        writer.Write(Settings.Kind.ToString());
         writer.Write(_groups.Count);
+        foreach (var group in _groups) writer.Write(group.Count);
         foreach (var values in new[] { _lr, _mom, _sqrMom, _wd, _eps })
             foreach (double v in values) writer.Write(v);
         Apply();
@@ -117,19 +121,72 @@ public sealed class LearnerOptimizer : IDisposable
     }
 
     /// <summary>Reads what <see cref="Save"/> wrote.</summary>
-    /// <exception cref="DataBlocksException">The state is for a different number of groups or another format.</exception>
-    public void Load(BinaryReader reader, string source)
+    /// <exception cref="DataBlocksException">The state is of another optimizer, for other parameter groups, or another format; nothing was changed.</exception>
+    public void Load(BinaryReader reader, string source) => ReadHeader(reader, source).Commit(reader);
+
+    /// <summary>
+    /// Reads and checks the header of saved state (format, algorithm, groups and their sizes, hyper-parameters) without
+    /// changing anything; <see cref="PendingState.Commit"/> then loads it. Lets the learner check the optimizer state
+    /// before it overwrites the weights.
+    /// </summary>
+    internal PendingState ReadHeader(BinaryReader reader, string source)
     {
-        string magic = reader.ReadString();
-        if (magic != "DataBlocks.LearnerOptimizer/1")
-            throw new DataBlocksException($"'{source}' does not hold DataBlocks optimizer state (found '{magic}').");
-        int groups = reader.ReadInt32();
+        string magic = ReadOrThrow(reader.ReadString, source);
+        if (magic != StateMagic)
+            throw new DataBlocksException($"'{source}' does not hold DataBlocks optimizer state of this version (found '{magic}', expected '{StateMagic}').");
+        string kind = ReadOrThrow(reader.ReadString, source);
+        if (kind != Settings.Kind.ToString())
+            throw new DataBlocksException(
+                $"'{source}' holds the state of a {kind} optimizer, but this learner uses {Settings.Kind}. Load it with withOpt: false, or use the same optimizer.");
+        int groups = ReadOrThrow(reader.ReadInt32, source);
         if (groups != _groups.Count)
             throw new DataBlocksException($"'{source}' holds optimizer state for {groups} parameter groups, but the learner has {_groups.Count}.");
-        foreach (var values in new[] { _lr, _mom, _sqrMom, _wd, _eps })
-            for (int i = 0; i < values.Length; i++) values[i] = reader.ReadDouble();
-        Apply();
-        ((OptimizerHelper)_inner).load_state_dict(reader);
+        for (int g = 0; g < groups; g++)
+        {
+            int count = ReadOrThrow(reader.ReadInt32, source);
+            if (count != _groups[g].Count)
+                throw new DataBlocksException(
+                    $"'{source}' holds optimizer state for {count} parameters in group {g}, but the learner's group {g} has {_groups[g].Count}.");
+        }
+        var hypers = new double[5][];
+        for (int h = 0; h < hypers.Length; h++)
+        {
+            hypers[h] = new double[groups];
+            for (int i = 0; i < groups; i++) hypers[h][i] = ReadOrThrow(reader.ReadDouble, source);
+        }
+        return new PendingState(this, hypers, source);
+    }
+
+    private static T ReadOrThrow<T>(Func<T> read, string source)
+    {
+        try
+        {
+            return read();
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new DataBlocksException($"'{source}' is truncated: its optimizer state ends early.", e);
+        }
+    }
+
+    /// <summary>Checked optimizer state, ready to load (see <see cref="ReadHeader"/>).</summary>
+    internal sealed class PendingState(LearnerOptimizer owner, double[][] hypers, string source)
+    {
+        /// <summary>Sets the hyper-parameters and reads the moments and step counts that follow the header.</summary>
+        public void Commit(BinaryReader reader)
+        {
+            var targets = new[] { owner._lr, owner._mom, owner._sqrMom, owner._wd, owner._eps };
+            for (int h = 0; h < targets.Length; h++) hypers[h].CopyTo(targets[h], 0);
+            owner.Apply();
+            try
+            {
+                ((OptimizerHelper)owner._inner).load_state_dict(reader);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException or InvalidOperationException)
+            {
+                throw new DataBlocksException($"The optimizer state in '{source}' does not fit this learner: {e.Message}", e);
+            }
+        }
     }
 
     /// <summary>Disposes the TorchSharp optimizer and its state.</summary>
@@ -198,7 +255,8 @@ public sealed class LearnerOptimizer : IDisposable
                     adam.weight_decay = _decays[i] ? _wd[g] : 0.0;
                     break;
                 case SGD.Options sgd:
-                    sgd.momentum = _mom[g];
+                    // fastai's SGD with mom=0 steps without momentum whatever a schedule sets (its momentum is unused).
+                    sgd.momentum = Settings.Mom == 0 ? 0.0 : _mom[g];
                     sgd.weight_decay = 0.0;
                     break;
             }

@@ -71,11 +71,16 @@ public readonly struct LR
     }
 
     /// <inheritdoc />
-    public override string ToString() => _kind switch
+    public override string ToString() => Format("G4");
+
+    /// <summary>The rates with every digit (round-trip format): checkpoints use it to tell fits apart.</summary>
+    internal string ToRoundTripString() => Format("R");
+
+    private string Format(string format) => _kind switch
     {
-        Kind.Single => _start.ToString("G4", CultureInfo.InvariantCulture),
-        Kind.PerGroup => "[" + string.Join(", ", _values!.Select(v => v.ToString("G4", CultureInfo.InvariantCulture))) + "]",
-        Kind.SliceEnd => $"slice({_end.ToString("G4", CultureInfo.InvariantCulture)})",
-        _ => $"slice({_start.ToString("G4", CultureInfo.InvariantCulture)}, {_end.ToString("G4", CultureInfo.InvariantCulture)})",
+        Kind.Single => _start.ToString(format, CultureInfo.InvariantCulture),
+        Kind.PerGroup => "[" + string.Join(", ", _values!.Select(v => v.ToString(format, CultureInfo.InvariantCulture))) + "]",
+        Kind.SliceEnd => $"slice({_end.ToString(format, CultureInfo.InvariantCulture)})",
+        _ => $"slice({_start.ToString(format, CultureInfo.InvariantCulture)}, {_end.ToString(format, CultureInfo.InvariantCulture)})",
     };
 }
