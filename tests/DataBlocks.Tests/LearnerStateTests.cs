@@ -160,7 +160,8 @@ public class LearnerStateTests
         long Leak(bool mixed)
         {
             long before = MemoryProbe.LiveTensors;
-            using (var learn = TinyRegression.ThreeGroups(TinyRegression.Loaders()))
+            using (var dls = TinyRegression.Loaders())
+            using (var learn = TinyRegression.ThreeGroups(dls))
             {
                 if (mixed) learn.ToBf16();
                 learn.Fit(1, 1e-2);

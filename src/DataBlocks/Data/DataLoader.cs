@@ -16,7 +16,7 @@ namespace DataBlocks.Data;
 /// <c>clone()</c> if you need it longer). Same seed → same batches, whatever the number of workers.
 /// fastai: <c>TfmdDL</c>.
 /// </summary>
-public class DataLoader : IEnumerable<Batch>
+public class DataLoader : IEnumerable<Batch>, IDisposable
 {
     private readonly IDatasets _datasets;
     private readonly int[] _indices;
@@ -27,6 +27,10 @@ public class DataLoader : IEnumerable<Batch>
     private readonly float[]? _hostShift;
     private readonly int _fieldCount;
     private readonly int _prefetch;
+    private readonly bool _columnar;
+    private readonly Lock _columnsLock = new();
+    private torch.Tensor[]? _columns;
+    private bool _disposed;
     private int _epoch;
 
     /// <summary>Creates a loader over <paramref name="indices"/> of <paramref name="datasets"/>.</summary>
@@ -65,7 +69,17 @@ public class DataLoader : IEnumerable<Batch>
         // Fusing IntToFloatTensor/Normalize into collation is only equivalent if every image field can collate to float.
         bool allImagesFuse = datasets.Codecs.Take(fieldCount).Where(c => c.Kind == FieldKind.Image).All(c => c is IHostFloatCollation);
         (_hostScale, _hostShift, _deviceTransforms) = allImagesFuse ? PlanHostFloat(_batchTransforms, device) : (null, null, _batchTransforms);
+        _columnar = _itemTransforms.Length == 0
+                    && datasets.Codecs.Take(fieldCount).All(c => c.EncodesEagerly && c.Kind is not (FieldKind.Image or FieldKind.Points));
     }
+
+    /// <summary>
+    /// Whether batches are index slices of tensors encoded once: every field is encoded up front (ids, labels, numbers —
+    /// no images) and there are no item transforms, so the split is collated into one tensor per field on the device at
+    /// the first batch, and each batch is an <c>index_select</c> of those tensors — no per-item work, no worker threads.
+    /// The batches are the same as the per-item path would make (same seed → same order).
+    /// </summary>
+    public bool IsColumnar => _columnar;
 
     /// <summary>
     /// On the CPU, a leading IntToFloatTensor (with a Normalize right after it) is fused into collation on the workers
@@ -137,10 +151,11 @@ public class DataLoader : IEnumerable<Batch>
     /// <exception cref="DataBlocksException">The loader has no batches.</exception>
     public Batch OneBatch()
     {
-        var batches = Batches(0);
+        var batches = BatchPositions(0);
         if (batches.Length == 0)
             throw new DataBlocksException($"This DataLoader of {_datasets.Name} has no batches ({ItemCount} items, batch size {BatchSize}, drop_last {DropLast}).");
-        using var host = Build(batches[0], 0, 0);
+        if (_columnar) return ColumnarBatch(batches[0]);
+        using var host = Build(ToIndices(batches[0]), 0, 0);
         return ToBatch(host);
     }
 
@@ -148,6 +163,7 @@ public class DataLoader : IEnumerable<Batch>
     public IEnumerator<Batch> GetEnumerator()
     {
         int epoch = Interlocked.Increment(ref _epoch) - 1;
+        if (_columnar) return Columnar(BatchPositions(epoch)).GetEnumerator();
         var batches = Batches(epoch);
         return (Workers == 0 ? Sequential(batches, epoch) : Parallel(batches, epoch)).GetEnumerator();
     }
@@ -155,19 +171,104 @@ public class DataLoader : IEnumerable<Batch>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>The dataset indices of every batch of epoch <paramref name="epoch"/>, in order.</summary>
-    public int[][] Batches(int epoch)
+    public int[][] Batches(int epoch) => BatchPositions(epoch).Select(ToIndices).ToArray();
+
+    /// <summary>The positions in the split (0 … <see cref="ItemCount"/>−1) of every batch of epoch <paramref name="epoch"/>.</summary>
+    private int[][] BatchPositions(int epoch)
     {
-        int[] order = _indices;
-        if (Shuffle)
-        {
-            order = (int[])_indices.Clone();
-            new Random(DataBlocks.Seed.Mix(Seed, epoch, 0x5EED)).Shuffle(order);
-        }
+        int[] order = new int[_indices.Length];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        // Shuffling positions with the same generator permutes exactly as shuffling the indices themselves would.
+        if (Shuffle) new Random(DataBlocks.Seed.Mix(Seed, epoch, 0x5EED)).Shuffle(order);
         int n = DropLast ? order.Length / BatchSize * BatchSize : order.Length;
         var result = new int[(n + BatchSize - 1) / BatchSize][];
         for (int b = 0; b < result.Length; b++)
             result[b] = order[(b * BatchSize)..Math.Min(n, (b + 1) * BatchSize)];
         return result;
+    }
+
+    private int[] ToIndices(int[] positions)
+    {
+        var indices = new int[positions.Length];
+        for (int i = 0; i < indices.Length; i++) indices[i] = _indices[positions[i]];
+        return indices;
+    }
+
+    private IEnumerable<Batch> Columnar(int[][] batches)
+    {
+        foreach (var positions in batches)
+        {
+            var batch = ColumnarBatch(positions);
+            try
+            {
+                yield return batch;
+            }
+            finally
+            {
+                batch.Dispose();
+            }
+        }
+    }
+
+    /// <summary>One batch as index slices of the encoded split (see <see cref="IsColumnar"/>).</summary>
+    private Batch ColumnarBatch(int[] positions)
+    {
+        var columns = Columns();
+        var tensors = new torch.Tensor[columns.Length];
+        using (var scope = torch.NewDisposeScope())
+        {
+            var rows = new long[positions.Length];
+            for (int i = 0; i < rows.Length; i++) rows[i] = positions[i];
+            var index = torch.tensor(rows, device: Device);
+            for (int f = 0; f < tensors.Length; f++) tensors[f] = columns[f].index_select(0, index).DetachFromDisposeScope();
+        }
+        int[] indices = ToIndices(positions);
+        var items = new string[indices.Length];
+        for (int i = 0; i < items.Length; i++) items[i] = _datasets.ItemName(indices[i]);
+        return WithDeviceTransforms(new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), FieldCodecs, indices, items));
+    }
+
+    /// <summary>The split's fields, encoded and collated once into tensors on the device.</summary>
+    private torch.Tensor[] Columns()
+    {
+        lock (_columnsLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_columns is not null) return _columns;
+            var codecs = _datasets.Codecs;
+            var columns = new object[_fieldCount][];
+            for (int f = 0; f < _fieldCount; f++) columns[f] = new object[_indices.Length];
+            for (int j = 0; j < _indices.Length; j++)
+            {
+                using var sample = _datasets.CreateSample(_indices[j], _fieldCount);
+                for (int f = 0; f < _fieldCount; f++)
+                {
+                    columns[f][j] = sample.Fields[f];
+                    sample.Fields[f] = Kept;   // the column owns it now
+                }
+            }
+            var tensors = new torch.Tensor[_fieldCount];
+            try
+            {
+                for (int f = 0; f < _fieldCount; f++)
+                {
+                    using var host = codecs[f].Collate(columns[f]);
+                    using var scope = torch.NewDisposeScope();
+                    tensors[f] = host.ToTensor(Device).DetachFromDisposeScope();
+                }
+            }
+            catch
+            {
+                foreach (var t in tensors) t?.Dispose();
+                throw;
+            }
+            finally
+            {
+                foreach (var column in columns)
+                    foreach (object? o in column) (o as IDisposable)?.Dispose();
+            }
+            return _columns = tensors;
+        }
     }
 
     private IEnumerable<Batch> Sequential(int[][] batches, int epoch)
@@ -339,8 +440,14 @@ public class DataLoader : IEnumerable<Batch>
         {
             for (int f = 0; f < tensors.Length; f++) tensors[f] = host.Fields[f].ToTensor(Device).DetachFromDisposeScope();
         }
-        var codecs = _fieldCount == _datasets.Codecs.Count ? _datasets.Codecs : _datasets.Codecs.Take(_fieldCount).ToArray();
-        var batch = new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), codecs, host.Indices, host.Items);
+        return WithDeviceTransforms(new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), FieldCodecs, host.Indices, host.Items));
+    }
+
+    private IReadOnlyList<IFieldCodec> FieldCodecs =>
+        _fieldCount == _datasets.Codecs.Count ? _datasets.Codecs : _datasets.Codecs.Take(_fieldCount).ToArray();
+
+    private Batch WithDeviceTransforms(Batch batch)
+    {
         try
         {
             foreach (var t in _deviceTransforms) t.Encode(batch, IsTraining);
@@ -351,6 +458,23 @@ public class DataLoader : IEnumerable<Batch>
             throw;
         }
         return batch;
+    }
+
+    /// <summary>
+    /// Frees the tensors a columnar loader keeps (<see cref="IsColumnar"/>); batches already handed out are unaffected. A
+    /// per-item loader holds no tensors between epochs, so this only marks it disposed.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_columnsLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_columns is not null)
+                foreach (var t in _columns) t.Dispose();
+            _columns = null;
+        }
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>Undoes the batch transforms on a copy of <paramref name="batch"/> (for display); the caller owns the copy.</summary>
@@ -367,7 +491,7 @@ public class DataLoader : IEnumerable<Batch>
 /// implicitly to the untyped loader, so it can be passed wherever a <see cref="DataLoader"/> is expected.
 /// </summary>
 /// <typeparam name="TBatch">The generated batch type.</typeparam>
-public sealed class DataLoader<TBatch> : IEnumerable<TBatch> where TBatch : IDisposable
+public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IDisposable where TBatch : IDisposable
 {
     private readonly Func<Batch, TBatch> _wrap;
 
@@ -416,6 +540,9 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch> where TBatch : IDis
 
     /// <summary>The first batch as text lines (see <see cref="BatchRenderer.DescribeBatch"/>).</summary>
     public IReadOnlyList<string> DescribeBatch(int maxItems = 9) => Untyped.DescribeBatch(maxItems);
+
+    /// <summary>Disposes the untyped loader (see <see cref="DataLoader.Dispose"/>).</summary>
+    public void Dispose() => Untyped.Dispose();
 
     /// <summary>Iterates one epoch of typed batches (each disposed when the iteration moves on).</summary>
     public IEnumerator<TBatch> GetEnumerator()

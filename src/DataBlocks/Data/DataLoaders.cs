@@ -12,7 +12,7 @@ namespace DataBlocks.Data;
 /// The training and validation loaders of a DataBlock, with what a learner needs to know about the data: the
 /// device, the number of outputs (<see cref="C"/>) and the loss the target implies. fastai: <c>DataLoaders</c>.
 /// </summary>
-public class DataLoaders
+public class DataLoaders : IDisposable
 {
     /// <summary>Wraps two loaders over <paramref name="datasets"/>.</summary>
     protected DataLoaders(IDatasets datasets, DataLoader train, DataLoader valid, DataLoaderOptions options)
@@ -52,6 +52,17 @@ public class DataLoaders
 
     /// <summary>The loss the first target implies (fastai infers it from the target's block), or null.</summary>
     public ILossFunction? DefaultLoss => Target?.DefaultLoss;
+
+    /// <summary>
+    /// Frees what the loaders keep: the encoded tensors of columnar loaders (<see cref="DataLoader.IsColumnar"/>).
+    /// Loaders made by <c>TestDataLoader</c> belong to their caller.
+    /// </summary>
+    public void Dispose()
+    {
+        Train.Dispose();
+        Valid.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>A readable description: fields, splits, transforms (fastai: <c>DataBlock.summary</c>, abridged).</summary>
     public string Summary()
