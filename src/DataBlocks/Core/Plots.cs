@@ -12,13 +12,19 @@ namespace DataBlocks;
 /// <param name="Y">Its y value.</param>
 public sealed record PlotMarker(string Label, double X, double Y);
 
+/// <summary>A labelled point of a scatter plot.</summary>
+/// <param name="Label">The text drawn next to it.</param>
+/// <param name="X">Its x value.</param>
+/// <param name="Y">Its y value.</param>
+public sealed record PlotPoint(string Label, double X, double Y);
+
 /// <summary>A named line of a plot.</summary>
 /// <param name="Label">The legend text.</param>
 /// <param name="X">The x values.</param>
 /// <param name="Y">The y values.</param>
 public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y);
 
-/// <summary>Line plots written as PNG with ScottPlot (atomically), for the recorder and the learning-rate finder.</summary>
+/// <summary>Plots written as PNG with ScottPlot (atomically): lines for the recorder and the learning-rate finder, labelled scatters for embeddings.</summary>
 public static class Plots
 {
     /// <summary>Draws the series (and markers) and writes a PNG to <paramref name="path"/>; returns the path.</summary>
@@ -70,6 +76,33 @@ public static class Plots
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         if (legend) plot.ShowLegend();
+        return Save(plot, path, width, height);
+    }
+
+    /// <summary>
+    /// A scatter of labelled points (each point's text drawn next to it) written as PNG to <paramref name="path"/>;
+    /// returns the path. fastbook's PCA plot of item factors.
+    /// </summary>
+    public static string LabelledScatter(string path, string title, string xLabel, string yLabel, IEnumerable<PlotPoint> points,
+        int width = 1000, int height = 800)
+    {
+        var plot = new ScottPlot.Plot();
+        var list = points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToArray();
+        var scatter = plot.Add.ScatterPoints(list.Select(p => p.X).ToArray(), list.Select(p => p.Y).ToArray());
+        scatter.MarkerSize = 6;
+        foreach (var p in list)
+        {
+            var text = plot.Add.Text(p.Label, p.X, p.Y);
+            text.LabelFontSize = 10;
+        }
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        return Save(plot, path, width, height);
+    }
+
+    private static string Save(ScottPlot.Plot plot, string path, int width, int height)
+    {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileNameWithoutExtension(full)}.{Guid.NewGuid():N}.png");

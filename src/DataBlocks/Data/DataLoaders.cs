@@ -74,7 +74,7 @@ public class DataLoaders : IDisposable
                           (codec.OutputCount > 0 ? $" ({codec.OutputCount} outputs)" : ""));
         sb.AppendLine($"  item transforms:  {(Train.ItemTransforms.Count == 0 ? "none" : string.Join(" → ", Train.ItemTransforms.Select(t => t.Name)))}");
         sb.AppendLine($"  batch transforms: {string.Join(" → ", Train.BatchTransforms.Select(t => t.Name))}");
-        sb.AppendLine($"  batch size {Train.BatchSize}, {Train.Count} training and {Valid.Count} validation batches, {Train.Workers} worker(s), device {Device}, seed {Train.Seed}");
+        sb.AppendLine($"  batch size {Train.BatchSize}, {Train.Count} training and {Valid.Count} validation batches, {(Train.IsColumnar ? "columnar (index slices of the encoded split)" : $"{Train.Workers} worker(s)")}, device {Device}, seed {Train.Seed}");
         if (DefaultLoss is { } loss) sb.AppendLine($"  loss: {loss.Name}");
         return sb.ToString();
     }

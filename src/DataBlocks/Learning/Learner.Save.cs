@@ -84,74 +84,20 @@ public sealed partial class Learner
     private void WriteModelState(BinaryWriter w)
     {
         var masters = _mixed?.MastersByName();
-        var state = Model.state_dict();
-        w.Write(state.Count);
-        foreach (var (name, tensor) in state)
-        {
-            w.Write(name);
-            using var scope = torch.NewDisposeScope();
-            var source = masters is not null && masters.TryGetValue(name, out var master) ? master : tensor;
-            var t = source.detach().cpu().contiguous();
-            if (t.dtype is torch.ScalarType.BFloat16 or torch.ScalarType.Float16) t = t.to(torch.float32);
-            t.Save(w);
-        }
+        StateDictIO.Write(w, Model.state_dict(), masters is null ? null : name => masters.GetValueOrDefault(name));
     }
 
     /// <summary>Reads a state written by <see cref="WriteModelState"/> into new tensors and checks it against the model, changing nothing.</summary>
-    private Dictionary<string, torch.Tensor> ReadModelState(BinaryReader r, string path)
-    {
-        int count = Read(r.ReadInt32, path);
-        var loaded = new Dictionary<string, torch.Tensor>(count, StringComparer.Ordinal);
-        for (int i = 0; i < count; i++)
-        {
-            string name = Read(r.ReadString, path);
-            loaded[name] = Read(() => TensorExtensionMethods.Load(r), path);
-        }
-        var state = Model.state_dict();
-        var problems = new List<string>();
-        var missing = state.Keys.Where(k => !loaded.ContainsKey(k)).ToArray();
-        if (missing.Length > 0) problems.Add($"the file lacks {Names(missing)}");
-        var unexpected = loaded.Keys.Where(k => !state.ContainsKey(k)).ToArray();
-        if (unexpected.Length > 0) problems.Add($"the model has no {Names(unexpected)}");
-        foreach (var (name, target) in state)
-            if (loaded.TryGetValue(name, out var t) && !t.shape.SequenceEqual(target.shape))
-                problems.Add($"'{name}' is [{string.Join(", ", t.shape)}] in the file but [{string.Join(", ", target.shape)}] in the model");
-        if (problems.Count > 0)
-            throw new DataBlocksException($"The weights in '{path}' do not fit this model: {string.Join("; ", problems.Take(5))}{(problems.Count > 5 ? "; …" : "")}.");
-        return loaded;
-
-        static string Names(string[] names) =>
-            string.Join(", ", names.Take(5).Select(n => $"'{n}'")) + (names.Length > 5 ? $" and {names.Length - 5} more" : "");
-    }
+    private Dictionary<string, torch.Tensor> ReadModelState(BinaryReader r, string path) => StateDictIO.Read(r, Model.state_dict(), path);
 
     /// <summary>Copies checked tensors into the model (and into the fp32 masters under mixed precision).</summary>
     private void CommitModelState(Dictionary<string, torch.Tensor> loaded)
     {
         var masters = _mixed?.MastersByName();
-        using var noGrad = torch.no_grad();
-        foreach (var (name, target) in Model.state_dict())
-        {
-            var source = loaded[name];
-            if (masters is not null && masters.TryGetValue(name, out var master))
-            {
-                master.copy_(source);
-                target.copy_(master);
-            }
-            else target.copy_(source);
-        }
+        StateDictIO.Commit(Model.state_dict(), loaded, masters is null ? null : name => masters.GetValueOrDefault(name));
     }
 
-    private static T Read<T>(Func<T> read, string path)
-    {
-        try
-        {
-            return read();
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new DataBlocksException($"'{path}' is empty or truncated.", e);
-        }
-    }
+    private static T Read<T>(Func<T> read, string path) => StateDictIO.Guard(read, path);
 
     // ---- checkpoints ----------------------------------------------------------------------------------------------
 

@@ -1,0 +1,462 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using DataBlocks.BlockTypes;
+using DataBlocks.Data;
+using DataBlocks.Learning;
+using TorchSharp;
+
+namespace DataBlocks.Collab;
+
+/// <summary>What to do with a user or item the training split never had.</summary>
+public enum UnknownKeys
+{
+    /// <summary>A <see cref="DataBlocksException"/> naming the key.</summary>
+    Error,
+
+    /// <summary>Cold start: use the <c>#na#</c> slot's embedding (fastai maps unknown values there silently).</summary>
+    UseNa,
+}
+
+/// <summary>A recommended item and the rating the model predicts for it.</summary>
+/// <param name="Item">The item.</param>
+/// <param name="Rating">The predicted rating.</param>
+public sealed record Recommendation<TItem>(TItem Item, float Rating);
+
+/// <summary>An item with a score (a bias, a similarity).</summary>
+/// <param name="Item">The item.</param>
+/// <param name="Value">The score.</param>
+public sealed record ItemScore<TItem>(TItem Item, double Value);
+
+/// <summary>
+/// A trained collaborative-filtering model with its vocabularies, for inference and analysis: predictions, top-N
+/// recommendations, item biases (liked beyond their ratings), nearest items by embedding, PCA of the item factors with a
+/// labelled scatter plot; <see cref="Export"/> writes everything inference needs to one file, <see cref="Load"/> reads it
+/// back without the data. Made from a learner with <see cref="From"/> (sharing its model) or loaded (owning it).
+/// fastai: the lesson's analysis of <c>learn.model</c>, <c>learn.export</c> / <c>load_learner</c>.
+/// </summary>
+/// <typeparam name="TUser">The user key type (the first input's <c>CategoricalBlock</c>).</typeparam>
+/// <typeparam name="TItem">The item key type (the second input's <c>CategoricalBlock</c>).</typeparam>
+public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnull where TItem : notnull
+{
+    private const string Magic = "DataBlocks.Collab/1";
+    private readonly torch.nn.Module<torch.Tensor, torch.Tensor> _module;
+    private readonly bool _owns;
+    private readonly int[][] _seen;
+    private readonly int[] _ratingCounts;
+
+    private CollabModel(torch.nn.Module<torch.Tensor, torch.Tensor> module, bool owns, Vocab<TUser> users, Vocab<TItem> items,
+        int[][] seen, int[] ratingCounts, torch.Device device)
+    {
+        _module = module;
+        _owns = owns;
+        Model = (ICollabModel)module;
+        Users = users;
+        Items = items;
+        _seen = seen;
+        _ratingCounts = ratingCounts;
+        Device = device;
+    }
+
+    /// <summary>The user vocabulary (index 0 = <c>#na#</c>).</summary>
+    public Vocab<TUser> Users { get; }
+
+    /// <summary>The item vocabulary (index 0 = <c>#na#</c>).</summary>
+    public Vocab<TItem> Items { get; }
+
+    /// <summary>The model (<see cref="EmbeddingDotBias"/> or <see cref="EmbeddingNN"/>).</summary>
+    public ICollabModel Model { get; }
+
+    /// <summary>The model as a module.</summary>
+    public torch.nn.Module<torch.Tensor, torch.Tensor> Module => _module;
+
+    /// <summary>Where the model runs.</summary>
+    public torch.Device Device { get; }
+
+    /// <summary>
+    /// The model of <paramref name="learn"/> (shared, not copied) with the vocabularies of its loaders and the ratings of
+    /// its datasets (both splits: what each user has rated, how often each item was rated).
+    /// </summary>
+    /// <exception cref="DataBlocksException">The learner's model is not a collab model, or its ids are not of types <typeparamref name="TUser"/> and <typeparamref name="TItem"/>.</exception>
+    public static CollabModel<TUser, TItem> From(Learner learn)
+    {
+        ArgumentNullException.ThrowIfNull(learn);
+        if (learn.Model is not ICollabModel)
+            throw new DataBlocksException($"The learner's model is a {learn.Model.GetType().Name}, not a collaborative-filtering model (EmbeddingDotBias or EmbeddingNN).");
+        var dls = learn.Dls;
+        var users = Codec<TUser>(dls, 0, "user");
+        var items = Codec<TItem>(dls, 1, "item");
+        var data = dls.Datasets;
+        var seen = new List<int>[users.Vocab.Count];
+        var counts = new int[items.Vocab.Count];
+        foreach (int i in data.TrainIndices.Concat(data.ValidIndices))
+        {
+            using var sample = data.CreateSample(i, 2);
+            int u = (int)(long)sample.Fields[0], v = (int)(long)sample.Fields[1];
+            (seen[u] ??= []).Add(v);
+            counts[v]++;
+        }
+        return new CollabModel<TUser, TItem>(learn.Model, owns: false, users.Vocab, items.Vocab,
+            seen.Select(s => s is null ? [] : s.Distinct().Order().ToArray()).ToArray(), counts, dls.Device);
+    }
+
+    private static CategoricalCodec<T> Codec<T>(DataLoaders dls, int index, string role) where T : notnull
+    {
+        if (dls.NInputs <= index)
+            throw new DataBlocksException($"{dls.Datasets.Name} has {dls.NInputs} input(s); collaborative filtering needs the user first and the item second.");
+        return dls.Codecs[index] as CategoricalCodec<T> ?? throw new DataBlocksException(
+            $"{dls.Datasets.Name}'s input {index} ({dls.Codecs[index].Field.Member}, the {role}) is {Describe(dls.Codecs[index])}, not CategoricalBlock<{typeof(T).Name}>.");
+    }
+
+    private static string Describe(IFieldCodec codec)
+    {
+        var type = codec.GetType();
+        return type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(a => a.Name))}>" : type.Name;
+    }
+
+    // ---- predictions ---------------------------------------------------------------------------------------------
+
+    /// <summary>The predicted rating of <paramref name="user"/> for <paramref name="item"/>.</summary>
+    /// <exception cref="DataBlocksException">An unknown key, unless <paramref name="unknown"/> is <see cref="UnknownKeys.UseNa"/>.</exception>
+    public float Predict(TUser user, TItem item, UnknownKeys unknown = UnknownKeys.Error) => Predict([(user, item)], unknown)[0];
+
+    /// <summary>The predicted rating of each (user, item) pair, in one pass.</summary>
+    /// <exception cref="DataBlocksException">An unknown key, unless <paramref name="unknown"/> is <see cref="UnknownKeys.UseNa"/>.</exception>
+    public float[] Predict(IEnumerable<(TUser User, TItem Item)> pairs, UnknownKeys unknown = UnknownKeys.Error)
+    {
+        var list = pairs.ToArray();
+        if (list.Length == 0) return [];
+        var indices = new long[list.Length * 2];
+        for (int i = 0; i < list.Length; i++)
+        {
+            indices[2 * i] = UserIndex(list[i].User, unknown);
+            indices[2 * i + 1] = ItemIndex(list[i].Item, unknown);
+        }
+        return Run(indices, list.Length);
+    }
+
+    /// <summary>
+    /// The <paramref name="n"/> items with the highest predicted rating for <paramref name="user"/>; with
+    /// <paramref name="excludeSeen"/>, items the user has already rated are left out.
+    /// </summary>
+    public IReadOnlyList<Recommendation<TItem>> Recommend(TUser user, int n = 10, bool excludeSeen = true, UnknownKeys unknown = UnknownKeys.Error)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        int u = UserIndex(user, unknown);
+        var seen = excludeSeen ? new HashSet<int>(_seen[u]) : [];
+        var candidates = Enumerable.Range(1, Items.Count - 1).Where(i => !seen.Contains(i)).ToArray();
+        if (candidates.Length == 0) return [];
+        var indices = new long[candidates.Length * 2];
+        for (int i = 0; i < candidates.Length; i++)
+        {
+            indices[2 * i] = u;
+            indices[2 * i + 1] = candidates[i];
+        }
+        float[] ratings = Run(indices, candidates.Length);
+        return Enumerable.Range(0, candidates.Length).OrderByDescending(i => ratings[i]).ThenBy(i => candidates[i]).Take(n)
+            .Select(i => new Recommendation<TItem>(Items.Decode(candidates[i]), ratings[i])).ToArray();
+    }
+
+    private float[] Run(long[] indices, int rows)
+    {
+        bool training = _module.training;
+        _module.eval();
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            var input = torch.tensor(indices, [rows, 2], device: Device);
+            return _module.call(input).to(torch.float32).cpu().data<float>().ToArray();
+        }
+        finally
+        {
+            if (training) _module.train();
+        }
+    }
+
+    private int UserIndex(TUser user, UnknownKeys unknown) => Index(Users, user, unknown, "user");
+
+    private int ItemIndex(TItem item, UnknownKeys unknown) => Index(Items, item, unknown, "item");
+
+    private static int Index<T>(Vocab<T> vocab, T key, UnknownKeys unknown, string role) where T : notnull
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (vocab.TryGetIndex(key, out int index)) return index;
+        if (unknown == UnknownKeys.UseNa) return 0;
+        throw new DataBlocksException(
+            $"The {role} '{key}' was not in the training split, so the model has no embedding for it. Pass UnknownKeys.UseNa to use the #na# slot (a cold start).");
+    }
+
+    // ---- analysis ------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The items with the highest bias: liked more than their factors explain — good films even for people who do not
+    /// usually like their kind. Needs the dot-product model. fastai: <c>learn.model.i_bias.weight.squeeze().argsort(descending=True)</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no item biases (<see cref="EmbeddingNN"/>).</exception>
+    public IReadOnlyList<ItemScore<TItem>> MostLiked(int n = 5) => ByBias(n, highest: true);
+
+    /// <summary>The items with the lowest bias: disliked even by people their factors should suit. See <see cref="MostLiked"/>.</summary>
+    /// <exception cref="InvalidOperationException">The model has no item biases (<see cref="EmbeddingNN"/>).</exception>
+    public IReadOnlyList<ItemScore<TItem>> LeastLiked(int n = 5) => ByBias(n, highest: false);
+
+    private IReadOnlyList<ItemScore<TItem>> ByBias(int n, bool highest)
+    {
+        var biases = Model.ItemBiases ?? throw new InvalidOperationException(
+            $"{_module.GetType().Name} has no item biases; bias rankings need the dot-product model (EmbeddingDotBias).");
+        float[] values = Floats(biases);
+        var order = Enumerable.Range(1, values.Length - 1);
+        order = highest ? order.OrderByDescending(i => values[i]) : order.OrderBy(i => values[i]);
+        return order.Take(n).Select(i => new ItemScore<TItem>(Items.Decode(i), values[i])).ToArray();
+    }
+
+    /// <summary>
+    /// The <paramref name="n"/> items whose factors point the same way as <paramref name="item"/>'s (cosine similarity,
+    /// highest first; the item itself and <c>#na#</c> left out). fastai: <c>nn.CosineSimilarity(dim=1)(movie_factors, movie_factors[idx][None])</c>.
+    /// </summary>
+    public IReadOnlyList<ItemScore<TItem>> Nearest(TItem item, int n = 5)
+    {
+        int index = ItemIndex(item, UnknownKeys.Error);
+        float[] similarity;
+        using (var scope = torch.NewDisposeScope())
+        using (torch.no_grad())
+        {
+            var factors = Model.ItemFactors.detach().to(torch.float32).cpu();
+            var target = factors[index].unsqueeze(0);
+            similarity = torch.nn.functional.cosine_similarity(factors, target, dim: 1).data<float>().ToArray();
+        }
+        return Enumerable.Range(1, similarity.Length - 1).Where(i => i != index).OrderByDescending(i => similarity[i]).Take(n)
+            .Select(i => new ItemScore<TItem>(Items.Decode(i), similarity[i])).ToArray();
+    }
+
+    /// <summary>The <paramref name="n"/> most rated items in the data the model was made from (empty after <see cref="Load"/> without counts).</summary>
+    public IReadOnlyList<TItem> MostRated(int n) =>
+        Enumerable.Range(1, _ratingCounts.Length - 1).Where(i => _ratingCounts[i] > 0).OrderByDescending(i => _ratingCounts[i]).ThenBy(i => i)
+            .Take(n).Select(i => Items.Decode(i)).ToArray();
+
+    /// <summary>How many ratings each item has in the data the model was made from.</summary>
+    public int RatingCount(TItem item) => _ratingCounts[ItemIndex(item, UnknownKeys.Error)];
+
+    /// <summary>
+    /// The first <paramref name="components"/> principal components of the factors of <paramref name="items"/> (centred,
+    /// projected on the left singular vectors, as fastai's <c>Tensor.pca(k)</c>): one row per item.
+    /// </summary>
+    public float[][] ItemPca(IReadOnlyList<TItem> items, int components = 3)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(components, 1);
+        if (items.Count < 2) throw new ArgumentException("PCA needs at least two items.", nameof(items));
+        var rows = items.Select(i => (long)ItemIndex(i, UnknownKeys.Error)).ToArray();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var x = Model.ItemFactors.detach().cpu().to(torch.float64).index_select(0, torch.tensor(rows));
+        if (components > x.shape[1]) throw new ArgumentOutOfRangeException(nameof(components), components, $"The factors have {x.shape[1]} dimensions.");
+        x = x - x.mean([0]);
+        var (u, _, _) = torch.linalg.svd(x.t(), fullMatrices: false);
+        var projected = x.mm(u.narrow(1, 0, components)).to(torch.float32);
+        float[] flat = projected.data<float>().ToArray();
+        return Enumerable.Range(0, items.Count).Select(i => flat.AsSpan(i * components, components).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// The fastbook plot: PCA of the factors of the <paramref name="pool"/> most rated items, and a scatter of the first
+    /// <paramref name="labelled"/> of them on components <paramref name="xComponent"/> and <paramref name="yComponent"/>,
+    /// each point labelled with its item. Writes a PNG atomically; returns its path.
+    /// </summary>
+    public string PlotItemPca(string path, int pool = 1000, int labelled = 50, int xComponent = 0, int yComponent = 2)
+    {
+        var items = MostRated(pool);
+        if (items.Count < 2) throw new InvalidOperationException("There are no rating counts to choose the items by (a loaded model without them); use ItemPca.");
+        int components = Math.Max(xComponent, yComponent) + 1;
+        var pca = ItemPca(items, components);
+        int n = Math.Min(labelled, items.Count);
+        var points = Enumerable.Range(0, n)
+            .Select(i => new PlotPoint(Convert.ToString(items[i], CultureInfo.InvariantCulture) ?? "", pca[i][xComponent], pca[i][yComponent])).ToArray();
+        return Plots.LabelledScatter(path, $"Item factors: PCA of the {items.Count} most rated items",
+            $"component {xComponent}", $"component {yComponent}", points);
+    }
+
+    private static float[] Floats(torch.Tensor t)
+    {
+        using var scope = torch.NewDisposeScope();
+        return t.detach().to(torch.float32).cpu().reshape(-1).data<float>().ToArray();
+    }
+
+    // ---- export ----------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes everything inference needs — the architecture, the vocabularies, the weights, what each user has rated and
+    /// the rating counts — to <paramref name="path"/>, atomically. Keys are written as invariant text (their
+    /// <see cref="TypeConverter"/>: numbers, strings, <see cref="Guid"/>s, enums…). fastai: <c>learn.export()</c>.
+    /// </summary>
+    /// <exception cref="DataBlocksException">A key type that cannot be written as text and read back.</exception>
+    public string Export(string path)
+    {
+        var userText = Keys<TUser>.ToText(Users.Values);
+        var itemText = Keys<TItem>.ToText(Items.Values);
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            w.Write(Magic);
+            w.Write(typeof(TUser).FullName!);
+            w.Write(typeof(TItem).FullName!);
+            WriteStrings(w, userText);
+            WriteStrings(w, itemText);
+            w.Write(Model.YRange is not null);
+            w.Write(Model.YRange?.Low ?? 0);
+            w.Write(Model.YRange?.High ?? 0);
+            switch (_module)
+            {
+                case EmbeddingDotBias dot:
+                    w.Write("dot");
+                    w.Write(dot.NFactors);
+                    break;
+                case EmbeddingNN nn:
+                    w.Write("nn");
+                    w.Write(nn.EmbeddingSizes.Count);
+                    foreach (var (count, size) in nn.EmbeddingSizes)
+                    {
+                        w.Write(count);
+                        w.Write(size);
+                    }
+                    w.Write(nn.Layers.Count);
+                    foreach (int l in nn.Layers) w.Write(l);
+                    break;
+                default:
+                    throw new DataBlocksException($"A {_module.GetType().Name} cannot be exported; export EmbeddingDotBias or EmbeddingNN models.");
+            }
+            w.Write(_seen.Length);
+            foreach (var items in _seen)
+            {
+                w.Write(items.Length);
+                foreach (int i in items) w.Write(i);
+            }
+            w.Write(_ratingCounts.Length);
+            foreach (int c in _ratingCounts) w.Write(c);
+            StateDictIO.Write(w, _module.state_dict());
+        });
+        return path;
+    }
+
+    /// <summary>Reads a model written by <see cref="Export"/>; it runs on <paramref name="device"/> (default: <see cref="Devices.Default"/>, CUDA when available). fastai: <c>load_learner</c>.</summary>
+    /// <exception cref="DataBlocksException">A missing or damaged file, another format, or keys of other types.</exception>
+    public static CollabModel<TUser, TItem> Load(string path, torch.Device? device = null)
+    {
+        if (!File.Exists(path)) throw new DataBlocksException($"There is no exported model '{path}'.");
+        using var stream = File.OpenRead(path);
+        using var r = new BinaryReader(stream, Encoding.UTF8);
+        T Read<T>(Func<T> read) => StateDictIO.Guard(read, path);
+        string magic = Read(r.ReadString);
+        if (magic != Magic) throw new DataBlocksException($"'{path}' is not an exported DataBlocks collaborative-filtering model (found '{magic}').");
+        string userType = Read(r.ReadString), itemType = Read(r.ReadString);
+        if (userType != typeof(TUser).FullName || itemType != typeof(TItem).FullName)
+            throw new DataBlocksException(
+                $"'{path}' has users of type {userType} and items of type {itemType}; it cannot load as CollabModel<{typeof(TUser).Name}, {typeof(TItem).Name}>.");
+        var users = new Vocab<TUser>(Keys<TUser>.FromText(Read(() => ReadStrings(r)), path), hasNaSlot: true);
+        var items = new Vocab<TItem>(Keys<TItem>.FromText(Read(() => ReadStrings(r)), path), hasNaSlot: true);
+        bool hasRange = Read(r.ReadBoolean);
+        double low = Read(r.ReadDouble), high = Read(r.ReadDouble);
+        (double, double)? range = hasRange ? (low, high) : null;
+        string kind = Read(r.ReadString);
+        torch.nn.Module<torch.Tensor, torch.Tensor> module = kind switch
+        {
+            "dot" => new EmbeddingDotBias(Read(r.ReadInt32), users.Count, items.Count, range),
+            "nn" => ReadNn(r, path, range),
+            _ => throw new DataBlocksException($"'{path}' holds an unknown model kind '{kind}'."),
+        };
+        try
+        {
+            var seen = new int[Read(r.ReadInt32)][];
+            for (int u = 0; u < seen.Length; u++)
+            {
+                seen[u] = new int[Read(r.ReadInt32)];
+                for (int i = 0; i < seen[u].Length; i++) seen[u][i] = Read(r.ReadInt32);
+            }
+            var counts = new int[Read(r.ReadInt32)];
+            for (int i = 0; i < counts.Length; i++) counts[i] = Read(r.ReadInt32);
+            if (seen.Length != users.Count || counts.Length != items.Count)
+                throw new DataBlocksException($"'{path}' is damaged: its rating lists do not match its vocabularies.");
+            using (var scope = torch.NewDisposeScope())
+            {
+                var state = module.state_dict();
+                StateDictIO.Commit(state, StateDictIO.Read(r, state, path));
+            }
+            var target = device ?? Devices.Default;
+            module.to(target);
+            module.eval();
+            return new CollabModel<TUser, TItem>(module, owns: true, users, items, seen, counts, target);
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
+    private static EmbeddingNN ReadNn(BinaryReader r, string path, (double, double)? range)
+    {
+        T Read<T>(Func<T> read) => StateDictIO.Guard(read, path);
+        var sizes = new (int, int)[Read(r.ReadInt32)];
+        for (int i = 0; i < sizes.Length; i++) sizes[i] = (Read(r.ReadInt32), Read(r.ReadInt32));
+        var layers = new int[Read(r.ReadInt32)];
+        for (int i = 0; i < layers.Length; i++) layers[i] = Read(r.ReadInt32);
+        return new EmbeddingNN(sizes, layers, range);
+    }
+
+    private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> values)
+    {
+        w.Write(values.Count);
+        foreach (string v in values) w.Write(v);
+    }
+
+    private static string[] ReadStrings(BinaryReader r)
+    {
+        var values = new string[r.ReadInt32()];
+        for (int i = 0; i < values.Length; i++) values[i] = r.ReadString();
+        return values;
+    }
+
+    /// <summary>Disposes the model when it was loaded (a model made <see cref="From"/> a learner belongs to the learner).</summary>
+    public void Dispose()
+    {
+        if (_owns) _module.Dispose();
+    }
+
+    /// <summary>Keys as invariant text and back, through their type converter.</summary>
+    private static class Keys<T> where T : notnull
+    {
+        private static readonly TypeConverter Converter = TypeDescriptor.GetConverter(typeof(T));
+
+        public static string[] ToText(IReadOnlyList<T> keys)
+        {
+            if (!Converter.CanConvertFrom(typeof(string)) && typeof(T) != typeof(string))
+                throw new DataBlocksException($"Keys of type {typeof(T).Name} cannot be exported: the type has no TypeConverter from text.");
+            var text = new string[keys.Count];
+            for (int i = 0; i < keys.Count; i++)
+            {
+                text[i] = typeof(T) == typeof(string) ? (string)(object)keys[i] : Converter.ConvertToInvariantString(keys[i]) ?? "";
+                if (!Equals(Parse(text[i]), keys[i]))
+                    throw new DataBlocksException($"The key '{keys[i]}' of type {typeof(T).Name} does not survive a round trip through text ('{text[i]}'), so it cannot be exported.");
+            }
+            return text;
+        }
+
+        public static T[] FromText(string[] text, string path)
+        {
+            try
+            {
+                return text.Select(Parse).ToArray();
+            }
+            catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException)
+            {
+                throw new DataBlocksException($"'{path}' holds keys that do not read as {typeof(T).Name}: {e.Message}", e);
+            }
+        }
+
+        private static T Parse(string text) =>
+            typeof(T) == typeof(string) ? (T)(object)text : (T)Converter.ConvertFromInvariantString(text)!;
+    }
+}

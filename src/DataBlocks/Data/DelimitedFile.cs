@@ -1,0 +1,221 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
+using CsvHelper.TypeConversion;
+
+namespace DataBlocks.Data;
+
+/// <summary>How <see cref="DelimitedFile.Read{T}"/> reads a file.</summary>
+public sealed record DelimitedOptions
+{
+    /// <summary>The field separator: <c>","</c> (CSV), <c>"\t"</c> (TSV, MovieLens' <c>u.data</c>), <c>"|"</c> (<c>u.item</c>).</summary>
+    public string Delimiter { get; init; } = ",";
+
+    /// <summary>
+    /// Whether the first line names the columns (then members are matched by name, case-insensitively); without a
+    /// header, the record's constructor parameters (or properties) take the fields in order.
+    /// </summary>
+    public bool HasHeader { get; init; } = true;
+
+    /// <summary>The text encoding (default UTF-8). MovieLens' <c>u.item</c> is latin-1: <see cref="Encoding.Latin1"/>.</summary>
+    public Encoding? Encoding { get; init; }
+
+    /// <summary>Whether <c>"</c> quotes fields (CSV). Turn it off for formats where a quote is just a character (<c>u.item</c>).</summary>
+    public bool Quoted { get; init; } = true;
+
+    /// <summary>Leave out bad rows and report them (<see cref="DelimitedRows{T}.Skipped"/>) instead of failing at the first.</summary>
+    public bool SkipBadRows { get; init; }
+
+    /// <summary>Where skipped rows are listed (default: standard error); null to stay quiet.</summary>
+    public TextWriter? Report { get; init; } = Console.Error;
+
+    /// <summary>Accept NaN and infinite numbers in <c>float</c>/<c>double</c> members (by default they are errors).</summary>
+    public bool AllowNonFinite { get; init; }
+}
+
+/// <summary>A row left out by <see cref="DelimitedOptions.SkipBadRows"/>.</summary>
+/// <param name="Line">The 1-based line of the file.</param>
+/// <param name="Reason">What is wrong with it.</param>
+public sealed record BadRow(int Line, string Reason);
+
+/// <summary>The records read from a delimited file, with the rows that were skipped.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class DelimitedRows<T> : IReadOnlyList<T>
+{
+    private readonly List<T> _rows;
+
+    internal DelimitedRows(string path, List<T> rows, List<int> lines, IReadOnlyList<BadRow> skipped)
+    {
+        Path = path;
+        _rows = rows;
+        Lines = lines;
+        Skipped = skipped;
+    }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+
+    /// <summary>The 1-based file line of each record, for messages about a record found wrong later.</summary>
+    public IReadOnlyList<int> Lines { get; }
+
+    /// <summary>Rows left out (only with <see cref="DelimitedOptions.SkipBadRows"/>).</summary>
+    public IReadOnlyList<BadRow> Skipped { get; }
+
+    /// <inheritdoc />
+    public int Count => _rows.Count;
+
+    /// <inheritdoc />
+    public T this[int index] => _rows[index];
+
+    /// <inheritdoc />
+    public IEnumerator<T> GetEnumerator() => _rows.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>
+/// Reads CSV, TSV and other delimited files into records with CsvHelper, with errors that name the file, line and
+/// field: a missing field, a value that does not convert (<c>"abc"</c> for a rating), a NaN or infinite number, a header
+/// repeated inside the file (two files concatenated), an empty file. Use it for ratings (<c>u.data</c>), titles
+/// (<c>u.item</c>) or any table. fastai: <c>pd.read_csv</c> before <c>CollabDataLoaders.from_df</c>.
+/// </summary>
+public static class DelimitedFile
+{
+    /// <summary>Reads every row of <paramref name="path"/> as a <typeparamref name="T"/>.</summary>
+    /// <exception cref="DataBlocksException">The file is missing or empty, or a row is bad (without <see cref="DelimitedOptions.SkipBadRows"/>); the message names the file and line.</exception>
+    public static DelimitedRows<T> Read<T>(string path, DelimitedOptions? options = null)
+    {
+        options ??= new DelimitedOptions();
+        if (!File.Exists(path)) throw new DataBlocksException($"The file '{path}' does not exist.");
+        var config = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            HasHeaderRecord = options.HasHeader,
+            Delimiter = options.Delimiter,
+            PrepareHeaderForMatch = a => a.Header.Trim().ToLowerInvariant(),
+            Mode = options.Quoted ? CsvMode.RFC4180 : CsvMode.NoEscape,
+            BadDataFound = null,
+            IgnoreBlankLines = true,
+        };
+        var rows = new List<T>();
+        var lines = new List<int>();
+        var skipped = new List<BadRow>();
+        var floats = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && (p.PropertyType == typeof(float) || p.PropertyType == typeof(double)))
+            .ToArray();
+
+        using var reader = new StreamReader(path, options.Encoding ?? Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var csv = new CsvReader(reader, config);
+        string[]? header = null;
+        if (options.HasHeader)
+        {
+            if (!csv.Read()) throw new DataBlocksException($"'{path}' is empty: expected a header line.");
+            csv.ReadHeader();
+            header = csv.HeaderRecord;
+            try
+            {
+                csv.ValidateHeader<T>();
+            }
+            catch (HeaderValidationException e)
+            {
+                var missing = e.InvalidHeaders.Select(h => string.Join("/", h.Names)).ToArray();
+                throw new DataBlocksException(
+                    $"'{path}' line 1: the header ({string.Join(", ", header ?? [])}) lacks the column(s) {string.Join(", ", missing)} that {typeof(T).Name} needs.", e);
+            }
+        }
+
+        bool any = false;
+        while (true)
+        {
+            try
+            {
+                if (!csv.Read()) break;
+            }
+            catch (CsvHelperException e)
+            {
+                throw new DataBlocksException($"'{path}' line {e.Context?.Parser?.RawRow}: {e.Message.Split('\n')[0]}", e);
+            }
+            any = true;
+            int line = csv.Parser.RawRow;
+            string? problem = null;
+            T record = default!;
+            if (header is not null && csv.Parser.Record is { } fields && fields.Length == header.Length
+                && fields.Select(f => f.Trim()).SequenceEqual(header.Select(h => h.Trim()), StringComparer.OrdinalIgnoreCase))
+            {
+                problem = "the header line appears again (were two files concatenated?)";
+            }
+            else
+            {
+                try
+                {
+                    record = csv.GetRecord<T>();
+                    if (!options.AllowNonFinite)
+                        foreach (var p in floats)
+                        {
+                            double v = Convert.ToDouble(p.GetValue(record), CultureInfo.InvariantCulture);
+                            if (!double.IsFinite(v))
+                            {
+                                problem = $"{p.Name} is {v.ToString(CultureInfo.InvariantCulture)}; a number is needed";
+                                break;
+                            }
+                        }
+                }
+                catch (TypeConverterException e)
+                {
+                    string member = e.MemberMapData?.Member?.Name ?? $"field {e.Context?.Reader?.CurrentIndex + 1}";
+                    string? text = e.Text;
+                    problem = string.IsNullOrWhiteSpace(text)
+                        ? $"{member} is empty"
+                        : $"{member}: '{text}' is not a valid {Friendly(e.MemberMapData?.Type)}";
+                    if (line == 1 && !options.HasHeader) problem += " (if the first line is a header, set HasHeader)";
+                }
+                catch (CsvHelper.MissingFieldException)
+                {
+                    problem = $"expected at least {Expected<T>(csv)} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}";
+                }
+                catch (CsvHelperException e)
+                {
+                    problem = e.Message.Split('\n')[0];
+                }
+            }
+            if (problem is null)
+            {
+                rows.Add(record);
+                lines.Add(line);
+                continue;
+            }
+            if (!options.SkipBadRows) throw new DataBlocksException($"'{path}' line {line}: {problem}.");
+            skipped.Add(new BadRow(line, problem));
+        }
+
+        if (!any) throw new DataBlocksException(options.HasHeader ? $"'{path}' has a header but no data rows." : $"'{path}' is empty.");
+        if (rows.Count == 0) throw new DataBlocksException($"'{path}': every one of its {skipped.Count} rows is bad (first: line {skipped[0].Line}, {skipped[0].Reason}).");
+        if (skipped.Count > 0 && options.Report is { } report)
+        {
+            report.WriteLine($"'{path}': skipped {skipped.Count} bad row(s):");
+            foreach (var bad in skipped.Take(20)) report.WriteLine($"  line {bad.Line}: {bad.Reason}");
+            if (skipped.Count > 20) report.WriteLine($"  ... and {skipped.Count - 20} more");
+        }
+        return new DelimitedRows<T>(path, rows, lines, skipped);
+    }
+
+    private static int Expected<T>(CsvReader csv)
+    {
+        var map = csv.Context.Maps[typeof(T)] ?? csv.Context.AutoMap<T>();
+        return Math.Max(map.MemberMaps.Count, map.ParameterMaps.Count);
+    }
+
+    private static string Friendly(Type? type) => type is null ? "value"
+        : Nullable.GetUnderlyingType(type) is { } inner ? Friendly(inner)
+        : type == typeof(int) || type == typeof(long) || type == typeof(short) ? "integer"
+        : type == typeof(float) || type == typeof(double) || type == typeof(decimal) ? "number"
+        : type.Name;
+
+    private static string Printable(string delimiter) => delimiter switch { "\t" => "\\t", _ => delimiter };
+}

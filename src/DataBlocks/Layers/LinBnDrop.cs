@@ -1,0 +1,28 @@
+using System.Collections.Generic;
+using TorchSharp;
+using static TorchSharp.torch.nn;
+
+namespace DataBlocks.Layers;
+
+/// <summary>fastai's <c>LinBnDrop</c>: a linear layer with batch norm, dropout and an activation, as a named <c>Sequential</c>.</summary>
+public static class LinBnDrop
+{
+    /// <summary>
+    /// Builds the block. With <paramref name="linFirst"/> (what fastai 2.7's tabular and collab models use):
+    /// <c>Linear(in, out, bias: !bn)</c>, the activation, <c>BatchNorm1d(out)</c>, then <c>Dropout(p)</c>; otherwise batch norm
+    /// and dropout come first. Entries are named "0", "1", … as in PyTorch.
+    /// </summary>
+    public static TorchSharp.Modules.Sequential Create(long nIn, long nOut, bool bn = true, double p = 0, Module<torch.Tensor, torch.Tensor>? act = null,
+        bool linFirst = false)
+    {
+        var norm = new List<Module<torch.Tensor, torch.Tensor>>();
+        if (bn) norm.Add(BatchNorm1d(linFirst ? nOut : nIn));
+        if (p != 0) norm.Add(Dropout(p));
+        var lin = new List<Module<torch.Tensor, torch.Tensor>> { Linear(nIn, nOut, hasBias: !bn) };
+        if (act is not null) lin.Add(act);
+        var layers = linFirst ? [.. lin, .. norm] : new List<Module<torch.Tensor, torch.Tensor>>([.. norm, .. lin]);
+        var named = new List<(string, Module<torch.Tensor, torch.Tensor>)>();
+        for (int i = 0; i < layers.Count; i++) named.Add((i.ToString(System.Globalization.CultureInfo.InvariantCulture), layers[i]));
+        return Sequential(named);
+    }
+}
