@@ -532,6 +532,9 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IDisposable where 
     /// <summary>The number of epochs iterated so far.</summary>
     public int Epoch => Untyped.Epoch;
 
+    /// <summary>Whether batches are index slices of the encoded split (see <see cref="DataLoader.IsColumnar"/>).</summary>
+    public bool IsColumnar => Untyped.IsColumnar;
+
     /// <summary>The first batch of the first epoch, typed; the caller disposes it. fastai: <c>one_batch()</c>.</summary>
     public TBatch OneBatch() => _wrap(Untyped.OneBatch());
 

@@ -124,7 +124,7 @@ public static class DelimitedFile
             }
             catch (HeaderValidationException e)
             {
-                var missing = e.InvalidHeaders.Select(h => string.Join("/", h.Names)).ToArray();
+                var missing = e.InvalidHeaders.Select(h => string.Join("/", h.Names)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
                 throw new DataBlocksException(
                     $"'{path}' line 1: the header ({string.Join(", ", header ?? [])}) lacks the column(s) {string.Join(", ", missing)} that {typeof(T).Name} needs.", e);
             }
@@ -168,12 +168,12 @@ public static class DelimitedFile
                 }
                 catch (TypeConverterException e)
                 {
-                    string member = e.MemberMapData?.Member?.Name ?? $"field {e.Context?.Reader?.CurrentIndex + 1}";
+                    var (member, type) = Column<T>(csv, header, e.Context?.Reader?.CurrentIndex ?? -1);
                     string? text = e.Text;
                     problem = string.IsNullOrWhiteSpace(text)
                         ? $"{member} is empty"
-                        : $"{member}: '{text}' is not a valid {Friendly(e.MemberMapData?.Type)}";
-                    if (line == 1 && !options.HasHeader) problem += " (if the first line is a header, set HasHeader)";
+                        : $"{member}: '{text}' is not a valid {Friendly(type)}";
+                    if (line == 1 && !options.HasHeader && !string.IsNullOrWhiteSpace(text)) problem += " (if the first line is a header, set HasHeader)";
                 }
                 catch (CsvHelper.MissingFieldException)
                 {
@@ -203,6 +203,22 @@ public static class DelimitedFile
             if (skipped.Count > 20) report.WriteLine($"  ... and {skipped.Count - 20} more");
         }
         return new DelimitedRows<T>(path, rows, lines, skipped);
+    }
+
+    /// <summary>The record member a field goes to (by header name, else by position) and its type, for messages.</summary>
+    private static (string Name, Type? Type) Column<T>(CsvReader csv, string[]? header, int index)
+    {
+        var map = csv.Context.Maps[typeof(T)] ?? csv.Context.AutoMap<T>();
+        var members = map.ParameterMaps.Count > 0
+            ? map.ParameterMaps.Select(p => (Name: p.Data.Parameter.Name ?? "", Type: (Type?)p.Data.Parameter.ParameterType)).ToArray()
+            : map.MemberMaps.Select(m => (Name: m.Data.Member?.Name ?? "", Type: m.Data.Member is PropertyInfo pi ? pi.PropertyType : (Type?)null)).ToArray();
+        if (header is not null && index >= 0 && index < header.Length)
+        {
+            foreach (var m in members)
+                if (string.Equals(m.Name, header[index].Trim(), StringComparison.OrdinalIgnoreCase)) return m;
+            return (header[index], null);
+        }
+        return index >= 0 && index < members.Length ? members[index] : ($"field {index + 1}", null);
     }
 
     private static int Expected<T>(CsvReader csv)

@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using DataBlocks.BlockTypes;
+using DataBlocks.Collab;
+using DataBlocks.Data;
+using DataBlocks.Layers;
+using DataBlocks.Learning;
+using DataBlocks.Synthetic;
+using DataBlocks.TestKit;
+using TorchSharp;
+using Xunit;
+
+namespace DataBlocks.Tests;
+
+/// <summary>Collaborative filtering: fastai's formulas, shapes and initialisation; learning known factors back; inference and export.</summary>
+[Collection("Torch")]
+public class CollabTests
+{
+    private static readonly LearnerOptions Quiet = new() { Output = null, Progress = ProgressMode.Silent };
+
+    private static DataLoaders<SyntheticRating> Loaders(RatingsDataset data, int bs = 64) =>
+        DataLoaders<SyntheticRating>.Create(ColumnarLoaderTests.Ratings(), data.Rows,
+            new DataLoaderOptions { BatchSize = bs, Seed = 1, Workers = 0, Device = torch.CPU });
+
+    private static double Pearson(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        double ma = a.Average(), mb = b.Average();
+        double cov = a.Zip(b).Sum(p => (p.First - ma) * (p.Second - mb));
+        return cov / Math.Sqrt(a.Sum(x => (x - ma) * (x - ma)) * b.Sum(x => (x - mb) * (x - mb)));
+    }
+
+    /// <summary>A dot-product model trained on known factors (shared by the inference tests: training is the slow part).</summary>
+    private static (Learner Learn, DataLoaders<SyntheticRating> Dls, RatingsDataset Data) Trained(bool useNn = false)
+    {
+        var data = RatingsDataset.Generate(users: 80, items: 120, ratings: 4000, factors: 3, noise: 0.2, seed: 11);
+        var dls = Loaders(data);
+        Seed.Everything(3);
+        var learn = CollabLearner.Create(dls, nFactors: 8, yRange: (0.5, 5.5), useNn: useNn, layers: useNn ? [32] : null, options: Quiet);
+        learn.FitOneCycle(12, 1e-2, wd: 0.02);
+        return (learn, dls, data);
+    }
+
+    [Fact]
+    public void Embedding_Size_Rule_And_Sigmoid_Range_Are_Fastais()
+    {
+        Assert.Equal(74, Init.EmbeddingSizeRule(944));
+        Assert.Equal(101, Init.EmbeddingSizeRule(1635));
+        Assert.Equal(102, Init.EmbeddingSizeRule(1665));
+        Assert.Equal(6, Init.EmbeddingSizeRule(10));
+        Assert.Equal(600, Init.EmbeddingSizeRule(10_000_000));
+        using var scope = torch.NewDisposeScope();
+        var x = torch.tensor(new[] { -2f, 0f, 3f });
+        float[] y = SigmoidRange.Apply(x, 0, 5.5).data<float>().ToArray();
+        Assert.Equal([(float)(5.5 / (1 + Math.Exp(2))), 2.75f, (float)(5.5 / (1 + Math.Exp(-3)))], y);
+    }
+
+    [Fact]
+    public void Embeddings_Start_From_Fastais_Truncated_Normal()
+    {
+        Seed.Everything(42);
+        using var model = new EmbeddingDotBias(50, 944, 1665);
+        using var scope = torch.NewDisposeScope();
+        var w = model.UserWeight.detach();
+        Assert.True(w.abs().max().item<float>() <= 0.02f);                       // fmod(2) · 0.01
+        Assert.InRange(w.std().item<float>(), 0.0080f, 0.0094f);                // fastai: 0.008682 (a wrapped normal, narrower than 0.01)
+        Assert.InRange(w.mean().item<float>(), -0.0005f, 0.0005f);
+    }
+
+    [Fact]
+    public void Models_Have_Fastais_Shapes_And_State_Names()
+    {
+        using var dot = new EmbeddingDotBias(50, 944, 1665, (0, 5.5));
+        Assert.Equal(new Dictionary<string, long[]>
+        {
+            ["u_weight.weight"] = [944, 50], ["i_weight.weight"] = [1665, 50], ["u_bias.weight"] = [944, 1], ["i_bias.weight"] = [1665, 1],
+        }, dot.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape));
+
+        using var nn = new EmbeddingNN([(944, 74), (1665, 102)], [100, 50], (0, 5.5));
+        var shapes = nn.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        Assert.Equal([944, 74], shapes["embeds.0.weight"]);
+        Assert.Equal([1665, 102], shapes["embeds.1.weight"]);
+        Assert.Equal([100, 176], shapes["layers.0.0.weight"]);   // Linear(176, 100, bias=False) → ReLU → BatchNorm1d(100)
+        Assert.False(shapes.ContainsKey("layers.0.0.bias"));
+        Assert.Equal([100], shapes["layers.0.2.running_mean"]);
+        Assert.Equal([50, 100], shapes["layers.1.0.weight"]);
+        Assert.Equal([1, 50], shapes["layers.2.0.weight"]);      // the final Linear(50, 1) has a bias and no batch norm
+        Assert.Equal([1], shapes["layers.2.0.bias"]);
+        Assert.DoesNotContain(shapes.Keys, k => k.StartsWith("layers.2.1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_Dot_Model_Computes_Fastais_Formula()
+    {
+        using var model = new EmbeddingDotBias(4, 5, 6, (0, 5.5));
+        using var scope = torch.NewDisposeScope();
+        var input = torch.tensor(new long[] { 1, 2, 4, 0, 3, 5 }, [3, 2]);
+        var expected = new float[3];
+        var (u, i, bu, bi) = (model.UserWeight.detach(), model.ItemWeight.detach(), model.UserBias.detach(), model.ItemBias.detach());
+        for (int r = 0; r < 3; r++)
+        {
+            long user = input[r, 0].item<long>(), item = input[r, 1].item<long>();
+            double dot = (u[user] * i[item]).sum().item<float>() + bu[user, 0].item<float>() + bi[item, 0].item<float>();
+            expected[r] = (float)(5.5 / (1 + Math.Exp(-dot)));
+        }
+        using (torch.no_grad())
+            Assert.Equal(expected, model.call(input).data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-6f);
+        Assert.Throws<ArgumentException>(() => model.call(torch.zeros(3, 3, dtype: torch.int64)));
+    }
+
+    [Fact]
+    public void The_Dot_Model_Learns_Known_Factors_Back()
+    {
+        var (learn, dls, data) = Trained();
+        using (learn)
+        using (dls)
+        {
+            double mse = learn.History[^1].ValidLoss;
+            Assert.True(mse < 0.12, $"validation MSE {mse} (noise variance {data.Noise * data.Noise})");
+            var model = CollabModel<int, string>.From(learn);
+            // The biases come back (up to a shift), and so do the ratings the factors give, before noise.
+            var items = Enumerable.Range(0, 120).Where(i => model.Items.TryGetIndex(RatingsDataset.ItemName(i), out _)).ToArray();
+            var bias = ((EmbeddingDotBias)learn.Model).ItemBias.detach().reshape(-1).data<float>().ToArray();
+            double biasCorrelation = Pearson(items.Select(i => (double)data.ItemBias[i]).ToArray(),
+                items.Select(i => (double)bias[model.Items.IndexOf(RatingsDataset.ItemName(i))]).ToArray());
+            Assert.True(biasCorrelation > 0.8, $"item bias correlation {biasCorrelation}");
+            var pairs = (from user in Enumerable.Range(1, 80) from item in items.Take(40) select (user, item)).ToArray();
+            var predicted = model.Predict(pairs.Select(p => (p.user, RatingsDataset.ItemName(p.item))));
+            double ratingCorrelation = Pearson(pairs.Select(p => (double)Math.Clamp(data.TrueRating(p.user, p.item), 1f, 5f)).ToArray(),
+                predicted.Select(v => (double)v).ToArray());
+            Assert.True(ratingCorrelation > 0.85, $"rating correlation over every user × 40 items {ratingCorrelation}");
+        }
+    }
+
+    [Fact]
+    public void Predictions_Recommendations_Analysis_And_Unknown_Keys()
+    {
+        var (learn, dls, data) = Trained();
+        using (learn)
+        using (dls)
+        {
+            var model = CollabModel<int, string>.From(learn);
+            var (user, item) = (data.Rows[0].User, data.Rows[0].Item);
+            var rated = data.Rows.Where(r => r.User == user).Select(r => r.Item).ToHashSet();
+
+            var top = model.Recommend(user, 10);
+            Assert.Equal(10, top.Count);
+            Assert.DoesNotContain(top, r => rated.Contains(r.Item));
+            Assert.True(top.Zip(top.Skip(1)).All(p => p.First.Rating >= p.Second.Rating));
+            Assert.Equal(top[0].Rating, model.Predict(user, top[0].Item), 5);
+            var any = model.Recommend(user, 1, excludeSeen: false)[0];
+            Assert.True(any.Rating >= top[0].Rating);
+
+            var e = Assert.Throws<DataBlocksException>(() => model.Predict(99_999, item));
+            Assert.Contains("user '99999' was not in the training split", e.Message);
+            Assert.Contains("UnknownKeys.UseNa", e.Message);
+            Assert.Throws<DataBlocksException>(() => model.Predict(user, "no such item"));
+            float cold = model.Predict(99_999, item, UnknownKeys.UseNa);
+            Assert.InRange(cold, 0.5f, 5.5f);
+
+            var liked = model.MostLiked(5);
+            var disliked = model.LeastLiked(5);
+            Assert.True(liked[0].Value > disliked[0].Value);
+            Assert.Equal(liked.Select(s => s.Value).OrderDescending(), liked.Select(s => s.Value));
+            var nearest = model.Nearest(item, 5);
+            Assert.Equal(5, nearest.Count);
+            Assert.DoesNotContain(nearest, s => s.Item == item);
+            Assert.All(nearest, s => Assert.InRange(s.Value, -1.0001, 1.0001));
+
+            var popular = model.MostRated(30);
+            Assert.Equal(data.Rows.Count(r => r.Item == popular[0]), model.RatingCount(popular[0]));
+            var pca = model.ItemPca(popular, 3);
+            Assert.Equal(30, pca.Length);
+            Assert.All(pca, row => Assert.Equal(3, row.Length));
+            double Variance(int c) => pca.Select(r => (double)r[c] * r[c]).Sum();
+            Assert.True(Variance(0) >= Variance(1) && Variance(1) >= Variance(2), "components come in decreasing variance");
+            Assert.Equal(0, pca.Sum(r => (double)r[0] * r[1]), 3);   // uncorrelated
+            using var dir = new TempDir();
+            string png = model.PlotItemPca(dir.Combine("pca.png"), pool: 60, labelled: 20);
+            using var image = SkiaSharp.SKBitmap.Decode(png);
+            Assert.Equal((1000, 800), (image.Width, image.Height));
+
+            Assert.Throws<DataBlocksException>(() => CollabModel<string, string>.From(learn));   // the users are ints
+        }
+    }
+
+    [Fact]
+    public void Export_And_Load_Predict_The_Same_Without_The_Data()
+    {
+        foreach (bool useNn in new[] { false, true })
+        {
+            var (learn, dls, data) = Trained(useNn);
+            using (learn)
+            using (dls)
+            {
+                using var dir = new TempDir();
+                var model = CollabModel<int, string>.From(learn);
+                string path = model.Export(dir.Combine("ratings.dbcollab"));
+                using var loaded = CollabModel<int, string>.Load(path, torch.CPU);
+                var pairs = data.Rows.Take(100).Select(r => (r.User, r.Item)).ToArray();
+                Assert.Equal(model.Predict(pairs), loaded.Predict(pairs));
+                Assert.Equal(model.Recommend(5, 5), loaded.Recommend(5, 5));
+                Assert.Equal(model.Nearest(data.Rows[0].Item), loaded.Nearest(data.Rows[0].Item));
+                Assert.Equal(model.MostRated(10), loaded.MostRated(10));
+                if (useNn)
+                {
+                    Assert.IsType<EmbeddingNN>(loaded.Module);
+                    Assert.Throws<InvalidOperationException>(() => loaded.MostLiked());   // no biases in the neural model
+                }
+
+                Assert.Contains("cannot load as CollabModel<String, String>",
+                    Assert.Throws<DataBlocksException>(() => CollabModel<string, string>.Load(path)).Message);
+                byte[] bytes = File.ReadAllBytes(path);
+                string truncated = dir.Combine("truncated.dbcollab");
+                File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+                Assert.Contains("truncated", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(truncated)).Message);
+                File.WriteAllText(dir.Combine("other.dbcollab"), "not a model");
+                Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(dir.Combine("other.dbcollab")));
+            }
+        }
+    }
+
+    [Fact]
+    public void Any_Key_Type_Works_Guid_Users_Included()
+    {
+        var data = RatingsDataset.Generate(users: 20, items: 30, ratings: 300, seed: 2);
+        var ids = Enumerable.Range(0, 21).Select(i => new Guid(i, 7, 7, new byte[8])).ToArray();
+        var definition = new DataBlockDefinition<SyntheticRating>("GuidRatings",
+            [
+                new FieldDefinition<SyntheticRating, Guid>("User", "GuidRatings.User", true, r => ids[r.User], new CategoricalBlock<Guid>()),
+                new FieldDefinition<SyntheticRating, string>("Item", "GuidRatings.Item", true, r => r.Item, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, float>("Rating", "GuidRatings.Rating", false, r => r.Rating, new RegressionBlock<float>()),
+            ],
+            new RandomSplitter(0.2, seed: 1));
+        using var dls = DataLoaders<SyntheticRating>.Create(definition, data.Rows, new DataLoaderOptions { BatchSize = 32, Seed = 1, Workers = 0, Device = torch.CPU });
+        using var learn = CollabLearner.Create(dls, nFactors: 4, options: Quiet);
+        learn.Fit(1, 1e-2);
+        var model = CollabModel<Guid, string>.From(learn);
+        using var dir = new TempDir();
+        using var loaded = CollabModel<Guid, string>.Load(model.Export(dir.Combine("guid.dbcollab")), torch.CPU);
+        Assert.Equal(model.Users.Values, loaded.Users.Values);
+        Assert.Equal(model.Predict(ids[3], data.Rows[0].Item), loaded.Predict(ids[3], data.Rows[0].Item));
+    }
+
+    [Fact]
+    public void The_Learner_Factory_Names_What_Does_Not_Fit()
+    {
+        using var notIds = TinyRegression.Loaders();
+        var e = Assert.Throws<DataBlocksException>(() => CollabLearner.Create(notIds));
+        Assert.Contains("needs categorical id inputs", e.Message);
+        Assert.Contains("X (Regression)", e.Message);
+
+        var labels = new DataBlockDefinition<SyntheticRating>("Labels",
+            [
+                new FieldDefinition<SyntheticRating, int>("User", "Labels.User", true, r => r.User, new CategoricalBlock<int>()),
+                new FieldDefinition<SyntheticRating, string>("Item", "Labels.Item", true, r => r.Item, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, string>("Stars", "Labels.Stars", false, r => r.Rating >= 3 ? "good" : "bad", new CategoryBlock<string>()),
+            ],
+            new RandomSplitter(0.2, seed: 1));
+        using var dls = DataLoaders<SyntheticRating>.Create(labels, RatingsDataset.Generate(10, 10, 50).Rows,
+            new DataLoaderOptions { BatchSize = 8, Workers = 0, Device = torch.CPU });
+        Assert.Contains("one rating to predict", Assert.Throws<DataBlocksException>(() => CollabLearner.Create(dls)).Message);
+        Assert.Throws<ArgumentException>(() => new EmbeddingDotBias(4, 5, 5, (2, 1)));
+    }
+}

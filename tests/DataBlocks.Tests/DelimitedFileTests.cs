@@ -1,0 +1,105 @@
+using System.IO;
+using System.Linq;
+using System.Text;
+using DataBlocks.Collab;
+using DataBlocks.Data;
+using DataBlocks.TestKit;
+using Xunit;
+
+namespace DataBlocks.Tests;
+
+/// <summary>Ratings and titles files: records by position or header, and an error naming the file and line for every kind of bad row.</summary>
+public class DelimitedFileTests
+{
+    public sealed record Rating(int User, int Item, float Value, long Timestamp);
+
+    public sealed record Named(string Title, int Year);
+
+    private static readonly DelimitedOptions Tsv = new() { Delimiter = "\t", HasHeader = false };
+
+    private static string Write(TempDir dir, string name, string text, Encoding? encoding = null)
+    {
+        string path = dir.Combine(name);
+        File.WriteAllText(path, text, encoding ?? new UTF8Encoding(false));
+        return path;
+    }
+
+    [Fact]
+    public void Reads_Records_By_Position_With_Their_Lines()
+    {
+        using var dir = new TempDir();
+        var rows = DelimitedFile.Read<Rating>(Write(dir, "u.data", "196\t242\t3\t881250949\n\n186\t302\t3.5\t891717742\n"), Tsv);
+        Assert.Equal([new Rating(196, 242, 3, 881250949), new Rating(186, 302, 3.5f, 891717742)], rows);
+        Assert.Equal([1, 3], rows.Lines);
+        Assert.Empty(rows.Skipped);
+    }
+
+    [Fact]
+    public void Reads_Records_By_Header_Name_In_Any_Order_And_Case()
+    {
+        using var dir = new TempDir();
+        var rows = DelimitedFile.Read<Named>(Write(dir, "films.csv", "year,TITLE\n1977,\"Star Wars, Episode IV\"\n"));
+        Assert.Equal(new Named("Star Wars, Episode IV", 1977), Assert.Single(rows));
+    }
+
+    [Theory]
+    [InlineData("196\t242\t3\t1\n186\t302\n", "line 2: expected at least 4 fields separated by '\\t', found 2")]
+    [InlineData("196\t242\t3\t1\n186\t302\tabc\t2\n", "line 2: Value: 'abc' is not a valid number")]
+    [InlineData("196\t242\t3\t1\n186\t302\tNaN\t2\n", "line 2: Value is NaN; a number is needed")]
+    [InlineData("196\t242\t3\t1\n186\t302\t-Infinity\t2\n", "line 2: Value is -Infinity")]
+    [InlineData("196\t\t3\t1\n", "line 1: Item is empty")]
+    [InlineData("user\titem\trating\ttimestamp\n196\t242\t3\t1\n", "line 1: User: 'user' is not a valid integer (if the first line is a header, set HasHeader)")]
+    public void A_Bad_Row_Is_An_Error_Naming_File_Line_And_Field(string text, string expected)
+    {
+        using var dir = new TempDir();
+        string path = Write(dir, "u.data", text);
+        var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Rating>(path, Tsv));
+        Assert.Contains($"'{path}' {expected}", e.Message);
+    }
+
+    [Fact]
+    public void A_Repeated_Header_An_Empty_File_And_A_Missing_Column_Are_Errors()
+    {
+        using var dir = new TempDir();
+        string twice = Write(dir, "twice.csv", "title,year\nA,1990\ntitle,year\nB,1991\n");
+        Assert.Contains("line 3: the header line appears again", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(twice)).Message);
+        string empty = Write(dir, "empty.tsv", "");
+        Assert.Contains($"'{empty}' is empty", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Rating>(empty, Tsv)).Message);
+        Assert.Contains("is empty: expected a header line", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(empty)).Message);
+        string headerOnly = Write(dir, "header.csv", "title,year\n");
+        Assert.Contains("has a header but no data rows", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(headerOnly)).Message);
+        string noYear = Write(dir, "noyear.csv", "title,released\nA,1990\n");
+        var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(noYear));
+        Assert.Contains("line 1: the header (title, released) lacks the column(s) Year that Named needs", e.Message);
+        Assert.Contains("does not exist", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(dir.Combine("missing.csv"))).Message);
+    }
+
+    [Fact]
+    public void Bad_Rows_Can_Be_Skipped_And_Reported()
+    {
+        using var dir = new TempDir();
+        var report = new StringWriter();
+        var rows = DelimitedFile.Read<Rating>(Write(dir, "u.data", "1\t2\t3\t4\n1\tx\t3\t4\n5\t6\t7\t8\n9\t10\tNaN\t11\n"),
+            Tsv with { SkipBadRows = true, Report = report });
+        Assert.Equal([1, 5], rows.Select(r => r.User));
+        Assert.Equal([2, 4], rows.Skipped.Select(s => s.Line));
+        Assert.Contains("skipped 2 bad row(s)", report.ToString());
+        Assert.Contains("line 2: Item: 'x' is not a valid integer", report.ToString());
+    }
+
+    [Fact]
+    public void MovieLens_Merges_Latin1_Titles_And_Names_An_Unknown_Movie()
+    {
+        using var dir = new TempDir();
+        var latin1 = Encoding.Latin1;
+        Write(dir, "u.item", "1|Toy Story (1995)|01-Jan-1995||http://x|0|0\n2|Misérables, Les (1995)|01-Jan-1995||http://x|0|0\n3|\"Quoted\" (1996)|||x|0\n", latin1);
+        Write(dir, "u.data", "196\t2\t3\t881250949\n186\t1\t4\t891717742\n22\t3\t5\t1\n");
+        var rows = MovieLens.Read100k(dir.Path);
+        Assert.Equal(["Misérables, Les (1995)", "Toy Story (1995)", "\"Quoted\" (1996)"], rows.Select(r => r.Title));
+        Assert.Equal(new MovieRating(196, 2, "Misérables, Les (1995)", 3, 881250949), rows[0]);
+
+        File.AppendAllText(dir.Combine("u.data"), "5\t99\t1\t1\n");
+        var e = Assert.Throws<DataBlocksException>(() => MovieLens.Read100k(dir.Path));
+        Assert.Contains("line 4: movie 99 is not in", e.Message);
+    }
+}
