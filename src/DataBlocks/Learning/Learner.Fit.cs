@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using TorchSharp;
+using TorchSharp.Modules;
 using DataLoader = DataBlocks.Data.DataLoader;
 
 namespace DataBlocks.Learning;
@@ -160,18 +161,20 @@ public sealed partial class Learner
         bool finite = double.IsFinite(loss);
         if (finite)
         {
-            using var sum = torch.zeros(1, device: Dls.Device);
-            foreach (var group in _opt!.Groups)
-                foreach (var p in group)
-                {
-                    using var grad = p.grad;
-                    if (grad is not null) sum.add_(grad.abs().sum());
-                }
-            finite = double.IsFinite(sum.item<float>());
+            // One native call over every gradient: the total norm is NaN or infinite exactly when a gradient is (or when
+            // the gradients are too large to measure in float32, which is divergence too). A max norm this large never clips.
+            var grads = _opt!.Groups.SelectMany(g => g).Where(HasGrad).ToArray();
+            if (grads.Length > 0) finite = double.IsFinite(torch.nn.utils.clip_grad_norm_(grads, float.MaxValue));
         }
         if (finite) return;
         _opt!.ZeroGrad();
         throw new TrainingDivergedException(Epoch, Iter, loss);
+    }
+
+    private static bool HasGrad(Parameter p)
+    {
+        using var grad = p.grad;
+        return grad is not null;
     }
 
     /// <summary>
