@@ -244,6 +244,27 @@ public class CollabTests
     }
 
     [Fact]
+    public void The_Neural_Model_Takes_More_Than_Two_Ids()
+    {
+        var data = RatingsDataset.Generate(users: 30, items: 40, ratings: 600, seed: 4);
+        var definition = new DataBlockDefinition<SyntheticRating>("ThreeIds",
+            [
+                new FieldDefinition<SyntheticRating, int>("User", "ThreeIds.User", true, r => r.User, new CategoricalBlock<int>()),
+                new FieldDefinition<SyntheticRating, string>("Item", "ThreeIds.Item", true, r => r.Item, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, int>("Decade", "ThreeIds.Decade", true, r => (r.Item[^1] - '0') % 4, new CategoricalBlock<int>()),
+                new FieldDefinition<SyntheticRating, float>("Rating", "ThreeIds.Rating", false, r => r.Rating, new RegressionBlock<float>()),
+            ],
+            new RandomSplitter(0.2, seed: 1));
+        using var dls = DataLoaders<SyntheticRating>.Create(definition, data.Rows, new DataLoaderOptions { BatchSize = 32, Seed = 1, Workers = 0, Device = torch.CPU });
+        Assert.Contains("exactly two ids", Assert.Throws<DataBlocksException>(() => CollabLearner.Create(dls)).Message);
+        using var learn = CollabLearner.Create(dls, useNn: true, layers: [16], options: Quiet);
+        var sizes = ((EmbeddingNN)learn.Model).EmbeddingSizes;
+        Assert.Equal([(31, Init.EmbeddingSizeRule(31)), (41, Init.EmbeddingSizeRule(41)), (5, 4)], sizes);
+        var rows = learn.Fit(2, 1e-2);
+        Assert.True(rows[^1].ValidLoss < rows[0].ValidLoss || rows[^1].TrainLoss < rows[0].TrainLoss);
+    }
+
+    [Fact]
     public void The_Learner_Factory_Names_What_Does_Not_Fit()
     {
         using var notIds = TinyRegression.Loaders();
