@@ -60,10 +60,10 @@ public class CallbackTests
         Assert.Equal(learn.History.MinBy(r => r.ValidLoss)!.Epoch, save.BestEpoch);
         Assert.Equal(learn.History.Min(r => r.ValidLoss), learn.Validate().Loss, 5);   // the best weights were loaded back
 
-        // A learning rate so high the loss cannot improve after the first epoch: patience 1 stops the second.
-        var stop = new EarlyStoppingCallback(patience: 1);
-        var rows = learn.Fit(10, 3.0, callbacks: [stop]);
-        Assert.True(rows.Count < 10);
+        // A learning rate of 0: the validation loss stays exactly where it was, so patience 1 stops after the second epoch
+        // and patience 3 after the fourth.
+        Assert.Equal(2, learn.Fit(10, 0.0, callbacks: [new EarlyStoppingCallback(patience: 1)]).Count);
+        Assert.Equal(4, learn.Fit(10, 0.0, callbacks: [new EarlyStoppingCallback(patience: 3)]).Count);
         Assert.Throws<ArgumentException>(() => learn.Fit(1, 1e-3, callbacks: [new EarlyStoppingCallback("accuracy")]));
     }
 

@@ -69,6 +69,24 @@ public class CollabTests
     }
 
     [Fact]
+    public void Models_Free_Their_Memory_On_Dispose()
+    {
+        long before = MemoryProbe.LiveTensors;
+        using (var dot = new EmbeddingDotBias(8, 50, 60)) Assert.Equal(before + 4, MemoryProbe.LiveTensors);
+        using (var nn = new EmbeddingNN([(50, 6), (60, 7)], [8])) { }
+        Assert.Equal(before, MemoryProbe.LiveTensors);
+    }
+
+    [Fact]
+    public void Batch_Norm_Starts_As_Fastais()
+    {
+        using var bn = LinBnDrop.BatchNorm(5);
+        using var scope = torch.NewDisposeScope();
+        Assert.Equal(Enumerable.Repeat(1e-3f, 5), bn.bias!.data<float>().ToArray());
+        Assert.Equal(Enumerable.Repeat(1f, 5), bn.weight!.data<float>().ToArray());
+    }
+
+    [Fact]
     public void Models_Have_Fastais_Shapes_And_State_Names()
     {
         using var dot = new EmbeddingDotBias(50, 944, 1665, (0, 5.5));
@@ -159,7 +177,9 @@ public class CollabTests
             float cold = model.Predict(99_999, item, UnknownKeys.UseNa);
             Assert.InRange(cold, 0.5f, 5.5f);
 
+            long live = MemoryProbe.LiveTensors;
             var liked = model.MostLiked(5);
+            Assert.Equal(live, MemoryProbe.LiveTensors);
             var disliked = model.LeastLiked(5);
             Assert.True(liked[0].Value > disliked[0].Value);
             Assert.Equal(liked.Select(s => s.Value).OrderDescending(), liked.Select(s => s.Value));
@@ -170,6 +190,7 @@ public class CollabTests
 
             var popular = model.MostRated(30);
             Assert.Equal(data.Rows.Count(r => r.Item == popular[0]), model.RatingCount(popular[0]));
+            Assert.Throws<ArgumentOutOfRangeException>(() => model.ItemPca(popular.Take(2).ToArray(), 3));
             var pca = model.ItemPca(popular, 3);
             Assert.Equal(30, pca.Length);
             Assert.All(pca, row => Assert.Equal(3, row.Length));
@@ -217,8 +238,50 @@ public class CollabTests
                 Assert.Contains("truncated", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(truncated)).Message);
                 File.WriteAllText(dir.Combine("other.dbcollab"), "not a model");
                 Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(dir.Combine("other.dbcollab")));
+                string trailing = dir.Combine("trailing.dbcollab");
+                File.WriteAllBytes(trailing, [.. bytes, 1, 2, 3]);
+                Assert.Contains("bytes follow the weights", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(trailing)).Message);
+                string negative = dir.Combine("negative.dbcollab");
+                var damaged = (byte[])bytes.Clone();
+                int at = 1 + "DataBlocks.Collab/1".Length + 1 + typeof(int).FullName!.Length + 1 + typeof(string).FullName!.Length;
+                BitConverter.GetBytes(-5).CopyTo(damaged, at);   // the user count
+                File.WriteAllBytes(negative, damaged);
+                Assert.Contains("is damaged", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(negative)).Message);
             }
         }
+    }
+
+    [Fact]
+    public void A_Cold_Start_Recommends_From_Every_Item_And_Keys_Must_Be_Valid_Text()
+    {
+        // User 99 appears only in the validation split: it encodes to #na#, and its ratings exclude nothing for others.
+        var rows = RatingsDataset.Generate(users: 10, items: 30, ratings: 200, seed: 6).Rows.ToList();
+        var definition = new DataBlockDefinition<SyntheticRating>("Cold",
+            [
+                new FieldDefinition<SyntheticRating, string>("User", "Cold.User", true, r => r.User == 99 ? "late" : $"u{r.User}", new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, string>("Item", "Cold.Item", true, r => r.Item, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, float>("Rating", "Cold.Rating", false, r => r.Rating, new RegressionBlock<float>()),
+            ],
+            new FuncSplitter<SyntheticRating>(r => r.User == 99));
+        int items = rows.Select(r => r.Item).Distinct().Count();
+        rows.AddRange(rows.Select(r => r.Item).Distinct().Take(10).Select(i => new SyntheticRating(99, i, 4)).ToArray());
+        using var dls = DataLoaders<SyntheticRating>.Create(definition, rows, new DataLoaderOptions { BatchSize = 16, Workers = 0, Device = torch.CPU });
+        using var learn = CollabLearner.Create(dls, nFactors: 4, options: Quiet);
+        var model = CollabModel<string, string>.From(learn);
+        Assert.Equal(items, model.Recommend("someone new", 1000, unknown: UnknownKeys.UseNa).Count);
+
+        using var dir = new TempDir();
+        var lone = new DataBlockDefinition<SyntheticRating>("Lone",
+            [
+                new FieldDefinition<SyntheticRating, string>("User", "Lone.User", true, r => "u\uD800" + r.User, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, string>("Item", "Lone.Item", true, r => r.Item, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, float>("Rating", "Lone.Rating", false, r => r.Rating, new RegressionBlock<float>()),
+            ],
+            new RandomSplitter(0.2, seed: 1));
+        using var loneDls = DataLoaders<SyntheticRating>.Create(lone, rows, new DataLoaderOptions { BatchSize = 16, Workers = 0, Device = torch.CPU });
+        using var loneLearn = CollabLearner.Create(loneDls, nFactors: 2, options: Quiet);
+        var e = Assert.Throws<DataBlocksException>(() => CollabModel<string, string>.From(loneLearn).Export(dir.Combine("lone.dbcollab")));
+        Assert.Contains("lone surrogate", e.Message);
     }
 
     [Fact]
@@ -257,7 +320,9 @@ public class CollabTests
             new RandomSplitter(0.2, seed: 1));
         using var dls = DataLoaders<SyntheticRating>.Create(definition, data.Rows, new DataLoaderOptions { BatchSize = 32, Seed = 1, Workers = 0, Device = torch.CPU });
         Assert.Contains("exactly two ids", Assert.Throws<DataBlocksException>(() => CollabLearner.Create(dls)).Message);
+        Assert.Throws<ArgumentException>(() => CollabLearner.Create(dls, useNn: true, embeddingSizes: [0, 4, 4]));
         using var learn = CollabLearner.Create(dls, useNn: true, layers: [16], options: Quiet);
+        Assert.Contains("CollabModel serves (user, item) models", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.From(learn)).Message);
         var sizes = ((EmbeddingNN)learn.Model).EmbeddingSizes;
         Assert.Equal([(31, Init.EmbeddingSizeRule(31)), (41, Init.EmbeddingSizeRule(41)), (5, 4)], sizes);
         var rows = learn.Fit(2, 1e-2);

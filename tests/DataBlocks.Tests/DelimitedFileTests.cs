@@ -15,6 +15,10 @@ public class DelimitedFileTests
 
     public sealed record Named(string Title, int Year);
 
+    public sealed record WithNote(int User, int Item, float Value, string? Note = null, int Weight = 1);
+
+    public sealed record Maybe(int User, float? Value);
+
     private static readonly DelimitedOptions Tsv = new() { Delimiter = "\t", HasHeader = false };
 
     private static string Write(TempDir dir, string name, string text, Encoding? encoding = null)
@@ -55,6 +59,45 @@ public class DelimitedFileTests
         string path = Write(dir, "u.data", text);
         var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Rating>(path, Tsv));
         Assert.Contains($"'{path}' {expected}", e.Message);
+    }
+
+    [Fact]
+    public void Numbers_Are_Invariant_And_Nullable_Numbers_Are_Checked_Too()
+    {
+        using var dir = new TempDir();
+        string comma = Write(dir, "comma.tsv", "1\t2\t3,5\t4\n");   // a decimal comma is not a thousands separator
+        Assert.Contains("line 1: Value: '3,5' is not a valid number", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Rating>(comma, Tsv)).Message);
+        string nan = Write(dir, "maybe.csv", "user,value\n1,\n2,NaN\n");
+        Assert.Contains("line 3: Value is NaN", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Maybe>(nan)).Message);
+        Assert.Equal([new Maybe(1, null)], DelimitedFile.Read<Maybe>(Write(dir, "ok.csv", "user,value\n1,\n")));
+    }
+
+    [Fact]
+    public void Parameters_With_Defaults_Are_Optional_Columns()
+    {
+        using var dir = new TempDir();
+        Assert.Equal([new WithNote(1, 2, 3.5f)], DelimitedFile.Read<WithNote>(Write(dir, "a.tsv", "1\t2\t3.5\n"), Tsv));
+        Assert.Equal([new WithNote(1, 2, 3.5f, "fine", 2)], DelimitedFile.Read<WithNote>(Write(dir, "b.tsv", "1\t2\t3.5\tfine\t2\n"), Tsv));
+        Assert.Equal([new WithNote(1, 2, 3.5f)], DelimitedFile.Read<WithNote>(Write(dir, "c.csv", "user,item,value\n1,2,3.5\n")));
+        Assert.Contains("expected at least 3 fields", Assert.Throws<DataBlocksException>(
+            () => DelimitedFile.Read<WithNote>(Write(dir, "d.tsv", "1\t2\n"), Tsv)).Message);
+    }
+
+    [Fact]
+    public void Quoted_Records_Over_Several_Lines_Keep_Their_First_Line_And_An_Unclosed_Quote_Is_Named()
+    {
+        using var dir = new TempDir();
+        var rows = DelimitedFile.Read<Named>(Write(dir, "multi.csv", "title,year\n\"Two\nlines\",1990\n\"One, with comma\",1991\n"));
+        Assert.Equal([new Named("Two\nlines", 1990), new Named("One, with comma", 1991)], rows);
+        Assert.Equal([2, 4], rows.Lines);
+
+        string open = Write(dir, "open.csv", "title,year\nA,1990\n\"B,1991\nC,1992\nD,1993\n");
+        foreach (bool skip in new[] { false, true })
+        {
+            var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(open, new DelimitedOptions { SkipBadRows = skip, Report = null }));
+            Assert.Contains("line 3: a quote (\") opens a field that never closes", e.Message);
+        }
+        Assert.Equal(["5'11\" tall"], DelimitedFile.Read<Named>(Write(dir, "inch.csv", "title,year\n5'11\" tall,1990\n")).Select(r => r.Title));
     }
 
     [Fact]

@@ -88,6 +88,9 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         if (learn.Model is not ICollabModel)
             throw new DataBlocksException($"The learner's model is a {learn.Model.GetType().Name}, not a collaborative-filtering model (EmbeddingDotBias or EmbeddingNN).");
         var dls = learn.Dls;
+        if (dls.NInputs != 2)
+            throw new DataBlocksException(
+                $"{dls.Datasets.Name} has {dls.NInputs} id inputs; CollabModel serves (user, item) models. A model over more ids trains with the Learner, and predicts with learn.GetPreds.");
         var users = Codec<TUser>(dls, 0, "user");
         var items = Codec<TItem>(dls, 1, "item");
         var data = dls.Datasets;
@@ -97,6 +100,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         {
             using var sample = data.CreateSample(i, 2);
             int u = (int)(long)sample.Fields[0], v = (int)(long)sample.Fields[1];
+            if (u == 0 || v == 0) continue;   // a user or item only in validation is #na#: its ratings belong to no known key
             (seen[u] ??= []).Add(v);
             counts[v]++;
         }
@@ -147,7 +151,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         int u = UserIndex(user, unknown);
-        var seen = excludeSeen ? new HashSet<int>(_seen[u]) : [];
+        var seen = excludeSeen && u != 0 ? new HashSet<int>(_seen[u]) : [];
         var candidates = Enumerable.Range(1, Items.Count - 1).Where(i => !seen.Contains(i)).ToArray();
         if (candidates.Length == 0) return [];
         var indices = new long[candidates.Length * 2];
@@ -206,9 +210,10 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
 
     private IReadOnlyList<ItemScore<TItem>> ByBias(int n, bool highest)
     {
-        var biases = Model.ItemBiases ?? throw new InvalidOperationException(
-            $"{_module.GetType().Name} has no item biases; bias rankings need the dot-product model (EmbeddingDotBias).");
-        float[] values = Floats(biases);
+        if (_module is not EmbeddingDotBias)
+            throw new InvalidOperationException($"{_module.GetType().Name} has no item biases; bias rankings need the dot-product model (EmbeddingDotBias).");
+        float[] values;
+        using (var scope = torch.NewDisposeScope()) values = Floats(Model.ItemBiases!);
         var order = Enumerable.Range(1, values.Length - 1);
         order = highest ? order.OrderByDescending(i => values[i]) : order.OrderBy(i => values[i]);
         return order.Take(n).Select(i => new ItemScore<TItem>(Items.Decode(i), values[i])).ToArray();
@@ -253,7 +258,10 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var x = Model.ItemFactors.detach().cpu().to(torch.float64).index_select(0, torch.tensor(rows));
-        if (components > x.shape[1]) throw new ArgumentOutOfRangeException(nameof(components), components, $"The factors have {x.shape[1]} dimensions.");
+        long most = Math.Min(x.shape[0], x.shape[1]);
+        if (components > most)
+            throw new ArgumentOutOfRangeException(nameof(components), components,
+                $"PCA of {x.shape[0]} items with {x.shape[1]}-dimensional factors has at most {most} components.");
         x = x - x.mean([0]);
         var (u, _, _) = torch.linalg.svd(x.t(), fullMatrices: false);
         var projected = x.mm(u.narrow(1, 0, components)).to(torch.float32);
@@ -269,8 +277,10 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
     public string PlotItemPca(string path, int pool = 1000, int labelled = 50, int xComponent = 0, int yComponent = 2)
     {
         var items = MostRated(pool);
-        if (items.Count < 2) throw new InvalidOperationException("There are no rating counts to choose the items by (a loaded model without them); use ItemPca.");
         int components = Math.Max(xComponent, yComponent) + 1;
+        if (items.Count < Math.Max(2, components))
+            throw new InvalidOperationException(
+                $"The plot needs at least {Math.Max(2, components)} rated items for component {components - 1}; there are {items.Count}.");
         var pca = ItemPca(items, components);
         int n = Math.Min(labelled, items.Count);
         var points = Enumerable.Range(0, n)
@@ -297,9 +307,12 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
     {
         var userText = Keys<TUser>.ToText(Users.Values);
         var itemText = Keys<TItem>.ToText(Items.Values);
+        foreach (string key in userText.Concat(itemText))
+            if (!IsValidUtf16(key))
+                throw new DataBlocksException($"The key '{key}' holds a lone surrogate (invalid UTF-16), so it cannot be exported as text.");
         AtomicFile.Write(path, stream =>
         {
-            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            using var w = new BinaryWriter(stream, StrictUtf8, leaveOpen: true);
             w.Write(Magic);
             w.Write(typeof(TUser).FullName!);
             w.Write(typeof(TItem).FullName!);
@@ -341,49 +354,70 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         return path;
     }
 
+    /// <summary>UTF-8 that refuses text it cannot encode (a lone surrogate) instead of replacing it.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Reads a model written by <see cref="Export"/>; it runs on <paramref name="device"/> (default: <see cref="Devices.Default"/>, CUDA when available). fastai: <c>load_learner</c>.</summary>
     /// <exception cref="DataBlocksException">A missing or damaged file, another format, or keys of other types.</exception>
     public static CollabModel<TUser, TItem> Load(string path, torch.Device? device = null)
     {
         if (!File.Exists(path)) throw new DataBlocksException($"There is no exported model '{path}'.");
         using var stream = File.OpenRead(path);
-        using var r = new BinaryReader(stream, Encoding.UTF8);
+        using var r = new BinaryReader(stream, StrictUtf8);
         T Read<T>(Func<T> read) => StateDictIO.Guard(read, path);
+        int Count(int bytesEach)
+        {
+            int n = Read(r.ReadInt32);
+            if (n < 0 || (long)n * bytesEach > stream.Length - stream.Position)
+                throw new DataBlocksException($"'{path}' is damaged: it announces {n} entries where {stream.Length - stream.Position} bytes remain.");
+            return n;
+        }
         string magic = Read(r.ReadString);
         if (magic != Magic) throw new DataBlocksException($"'{path}' is not an exported DataBlocks collaborative-filtering model (found '{magic}').");
         string userType = Read(r.ReadString), itemType = Read(r.ReadString);
         if (userType != typeof(TUser).FullName || itemType != typeof(TItem).FullName)
             throw new DataBlocksException(
                 $"'{path}' has users of type {userType} and items of type {itemType}; it cannot load as CollabModel<{typeof(TUser).Name}, {typeof(TItem).Name}>.");
-        var users = new Vocab<TUser>(Keys<TUser>.FromText(Read(() => ReadStrings(r)), path), hasNaSlot: true);
-        var items = new Vocab<TItem>(Keys<TItem>.FromText(Read(() => ReadStrings(r)), path), hasNaSlot: true);
+        var users = Vocabulary<TUser>(Read(() => ReadStrings(r, Count(1))), path);
+        var items = Vocabulary<TItem>(Read(() => ReadStrings(r, Count(1))), path);
         bool hasRange = Read(r.ReadBoolean);
         double low = Read(r.ReadDouble), high = Read(r.ReadDouble);
         (double, double)? range = hasRange ? (low, high) : null;
         string kind = Read(r.ReadString);
-        torch.nn.Module<torch.Tensor, torch.Tensor> module = kind switch
-        {
-            "dot" => new EmbeddingDotBias(Read(r.ReadInt32), users.Count, items.Count, range),
-            "nn" => ReadNn(r, path, range),
-            _ => throw new DataBlocksException($"'{path}' holds an unknown model kind '{kind}'."),
-        };
+        torch.nn.Module<torch.Tensor, torch.Tensor> module;
         try
         {
-            var seen = new int[Read(r.ReadInt32)][];
+            module = kind switch
+            {
+                "dot" => new EmbeddingDotBias(Count(0), users.Count, items.Count, range),
+                "nn" => new EmbeddingNN(ReadSizes(Count), ReadLayers(Count), range),
+                _ => throw new DataBlocksException($"'{path}' holds an unknown model kind '{kind}'."),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new DataBlocksException($"'{path}' is damaged: {e.Message}", e);
+        }
+        try
+        {
+            var seen = new int[Count(4)][];
             for (int u = 0; u < seen.Length; u++)
             {
-                seen[u] = new int[Read(r.ReadInt32)];
+                seen[u] = new int[Count(4)];
                 for (int i = 0; i < seen[u].Length; i++) seen[u][i] = Read(r.ReadInt32);
             }
-            var counts = new int[Read(r.ReadInt32)];
+            var counts = new int[Count(4)];
             for (int i = 0; i < counts.Length; i++) counts[i] = Read(r.ReadInt32);
-            if (seen.Length != users.Count || counts.Length != items.Count)
+            if (seen.Length != users.Count || counts.Length != items.Count
+                || seen.Any(list => list.Any(i => i < 1 || i >= items.Count)))
                 throw new DataBlocksException($"'{path}' is damaged: its rating lists do not match its vocabularies.");
             using (var scope = torch.NewDisposeScope())
             {
                 var state = module.state_dict();
                 StateDictIO.Commit(state, StateDictIO.Read(r, state, path));
             }
+            if (stream.Position != stream.Length)
+                throw new DataBlocksException($"'{path}' is damaged: {stream.Length - stream.Position} bytes follow the weights.");
             var target = device ?? Devices.Default;
             module.to(target);
             module.eval();
@@ -396,14 +430,40 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         }
     }
 
-    private static EmbeddingNN ReadNn(BinaryReader r, string path, (double, double)? range)
+    private static (int, int)[] ReadSizes(Func<int, int> count)
     {
-        T Read<T>(Func<T> read) => StateDictIO.Guard(read, path);
-        var sizes = new (int, int)[Read(r.ReadInt32)];
-        for (int i = 0; i < sizes.Length; i++) sizes[i] = (Read(r.ReadInt32), Read(r.ReadInt32));
-        var layers = new int[Read(r.ReadInt32)];
-        for (int i = 0; i < layers.Length; i++) layers[i] = Read(r.ReadInt32);
-        return new EmbeddingNN(sizes, layers, range);
+        var sizes = new (int, int)[count(8)];
+        for (int i = 0; i < sizes.Length; i++) sizes[i] = (count(0), count(0));
+        return sizes;
+    }
+
+    private static int[] ReadLayers(Func<int, int> count)
+    {
+        var layers = new int[count(4)];
+        for (int i = 0; i < layers.Length; i++) layers[i] = count(0);
+        return layers;
+    }
+
+    private static Vocab<T> Vocabulary<T>(string[] text, string path) where T : notnull
+    {
+        try
+        {
+            return new Vocab<T>(Keys<T>.FromText(text, path), hasNaSlot: true);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DataBlocksException($"'{path}' is damaged: {e.Message}", e);
+        }
+    }
+
+    private static bool IsValidUtf16(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return false;
+        }
+        return true;
     }
 
     private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> values)
@@ -412,9 +472,9 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         foreach (string v in values) w.Write(v);
     }
 
-    private static string[] ReadStrings(BinaryReader r)
+    private static string[] ReadStrings(BinaryReader r, int count)
     {
-        var values = new string[r.ReadInt32()];
+        var values = new string[count];
         for (int i = 0; i < values.Length; i++) values[i] = r.ReadString();
         return values;
     }

@@ -45,16 +45,19 @@ public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tenso
     /// <inheritdoc />
     public (double Low, double High)? YRange { get; }
 
-    /// <summary>The user factors <c>[nUsers, nFactors]</c>.</summary>
+    // Each read of these properties is a new handle to the same storage (TorchSharp's Module.weight): read them inside a
+    // dispose scope, or dispose what you read.
+
+    /// <summary>The user factors <c>[nUsers, nFactors]</c> (a new handle on each read: dispose it or read it in a dispose scope).</summary>
     public Parameter UserWeight => _userWeight.weight!;
 
-    /// <summary>The item factors <c>[nItems, nFactors]</c>.</summary>
+    /// <summary>The item factors <c>[nItems, nFactors]</c> (a new handle on each read).</summary>
     public Parameter ItemWeight => _itemWeight.weight!;
 
-    /// <summary>The user biases <c>[nUsers, 1]</c>.</summary>
+    /// <summary>The user biases <c>[nUsers, 1]</c> (a new handle on each read).</summary>
     public Parameter UserBias => _userBias.weight!;
 
-    /// <summary>The item biases <c>[nItems, 1]</c>.</summary>
+    /// <summary>The item biases <c>[nItems, 1]</c> (a new handle on each read).</summary>
     public Parameter ItemBias => _itemBias.weight!;
 
     /// <inheritdoc />
@@ -81,7 +84,7 @@ public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tenso
     }
 }
 
-/// <summary>What the collaborative-filtering analysis needs from a model.</summary>
+/// <summary>What the collaborative-filtering analysis needs from a model. Each property read is a new handle to the model's storage: read it inside a dispose scope.</summary>
 public interface ICollabModel
 {
     /// <summary>The range predictions are squashed into, or null.</summary>

@@ -13,8 +13,9 @@ namespace DataBlocks.Collab;
 /// The neural collaborative filtering model: one embedding per categorical input (sizes from fastai's rule),
 /// concatenated, then <c>LinBnDrop</c> blocks (<c>Linear(bias: false)</c> → ReLU → <c>BatchNorm1d</c>), a final
 /// <c>Linear(last, 1)</c> and <c>SigmoidRange</c>. Input <c>int64 [B, n]</c>; output <c>float32 [B]</c>. State-dict names
-/// are fastai's (<c>embeds.0.weight</c>, <c>layers.0.0.weight</c>, …). fastai: <c>EmbeddingNN(emb_szs, layers, y_range)</c>
-/// = <c>TabularModel(emb_szs, n_cont=0, out_sz=1, layers, use_bn=True, lin_first=True)</c>.
+/// are fastai's (<c>embeds.0.weight</c>, <c>layers.0.0.weight</c>, …) except that there is no <c>bn_cont</c>: fastai builds
+/// an empty <c>BatchNorm1d(0)</c> for the absent continuous inputs, which has no weights to carry. fastai:
+/// <c>EmbeddingNN(emb_szs, layers, y_range)</c> = <c>TabularModel(emb_szs, n_cont=0, out_sz=1, layers, use_bn=True, lin_first=True)</c>.
 /// </summary>
 public sealed class EmbeddingNN : Module<torch.Tensor, torch.Tensor>, ICollabModel
 {
@@ -30,6 +31,10 @@ public sealed class EmbeddingNN : Module<torch.Tensor, torch.Tensor>, ICollabMod
     {
         if (embeddingSizes.Count == 0) throw new ArgumentException("Give at least one embedding.", nameof(embeddingSizes));
         if (layers.Any(l => l < 1)) throw new ArgumentException("Hidden sizes must be positive.", nameof(layers));
+        if (embeddingSizes.Any(e => e.Count < 1 || e.Size < 1))
+            throw new ArgumentException(
+                $"Every embedding needs at least one class and one dimension, not [{string.Join(", ", embeddingSizes.Select(e => $"({e.Count}, {e.Size})"))}].",
+                nameof(embeddingSizes));
         EmbeddingSizes = embeddingSizes.ToArray();
         Layers = layers.ToArray();
         YRange = CollabRange.Normalize(yRange);

@@ -84,5 +84,9 @@ internal static class StateDictIO
         {
             throw new DataBlocksException($"'{path}' is empty or truncated.", e);
         }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new DataBlocksException($"'{path}' is damaged: it holds text that is not valid UTF-8.", e);
+        }
     }
 }

@@ -213,14 +213,17 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
     /// <summary>One batch as index slices of the encoded split (see <see cref="IsColumnar"/>).</summary>
     private Batch ColumnarBatch(int[] positions)
     {
-        var columns = Columns();
-        var tensors = new torch.Tensor[columns.Length];
+        var tensors = new torch.Tensor[_fieldCount];
+        var rows = new long[positions.Length];
+        for (int i = 0; i < rows.Length; i++) rows[i] = positions[i];
         using (var scope = torch.NewDisposeScope())
         {
-            var rows = new long[positions.Length];
-            for (int i = 0; i < rows.Length; i++) rows[i] = positions[i];
             var index = torch.tensor(rows, device: Device);
-            for (int f = 0; f < tensors.Length; f++) tensors[f] = columns[f].index_select(0, index).DetachFromDisposeScope();
+            lock (_columnsLock)   // a Dispose on another thread waits for the slices (cheap: index_select on small batches)
+            {
+                var columns = Columns();
+                for (int f = 0; f < tensors.Length; f++) tensors[f] = columns[f].index_select(0, index).DetachFromDisposeScope();
+            }
         }
         int[] indices = ToIndices(positions);
         var items = new string[indices.Length];

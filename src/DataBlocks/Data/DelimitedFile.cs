@@ -94,6 +94,7 @@ public static class DelimitedFile
     {
         options ??= new DelimitedOptions();
         if (!File.Exists(path)) throw new DataBlocksException($"The file '{path}' does not exist.");
+        var optional = (Names: new HashSet<string>(StringComparer.OrdinalIgnoreCase), Indices: new HashSet<int>());
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             HasHeaderRecord = options.HasHeader,
@@ -102,32 +103,47 @@ public static class DelimitedFile
             Mode = options.Quoted ? CsvMode.RFC4180 : CsvMode.NoEscape,
             BadDataFound = null,
             IgnoreBlankLines = true,
+            // A missing field is an error unless it goes to a parameter with a default value (filled in RegisterMap).
+            HeaderValidated = args =>
+            {
+                var missing = args.InvalidHeaders.Where(h => !h.Names.All(optional.Names.Contains))
+                    .Select(h => string.Join("/", h.Names)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+                if (missing.Length > 0)
+                    throw new DataBlocksException(
+                        $"'{path}' line 1: the header ({string.Join(", ", args.Context.Reader?.HeaderRecord ?? [])}) lacks the column(s) " +
+                        $"{string.Join(", ", missing)} that {typeof(T).Name} needs.");
+            },
+            MissingFieldFound = args =>
+            {
+                bool optionalField = args.HeaderNames is { Length: > 0 } names
+                    ? names.All(n => optional.Names.Contains(n))
+                    : optional.Indices.Contains(args.Index);
+                if (!optionalField) throw new CsvHelper.MissingFieldException(args.Context);
+            },
         };
         var rows = new List<T>();
         var lines = new List<int>();
         var skipped = new List<BadRow>();
         var floats = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && (p.PropertyType == typeof(float) || p.PropertyType == typeof(double)))
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0
+                        && (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is var t && (t == typeof(float) || t == typeof(double)))
             .ToArray();
 
         using var reader = new StreamReader(path, options.Encoding ?? Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         using var csv = new CsvReader(reader, config);
+        // Numbers are invariant: "3,5" is not 35 (CsvHelper would read the comma as a thousands separator).
+        foreach (var type in new[] { typeof(float), typeof(double), typeof(decimal), typeof(float?), typeof(double?), typeof(decimal?) })
+            csv.Context.TypeConverterOptionsCache.GetOptions(type).NumberStyles = NumberStyles.Float;
+        foreach (var type in new[] { typeof(int), typeof(long), typeof(short), typeof(int?), typeof(long?), typeof(short?) })
+            csv.Context.TypeConverterOptionsCache.GetOptions(type).NumberStyles = NumberStyles.Integer;
+        RegisterMap<T>(csv, options.HasHeader, optional.Names, optional.Indices);
         string[]? header = null;
         if (options.HasHeader)
         {
             if (!csv.Read()) throw new DataBlocksException($"'{path}' is empty: expected a header line.");
             csv.ReadHeader();
             header = csv.HeaderRecord;
-            try
-            {
-                csv.ValidateHeader<T>();
-            }
-            catch (HeaderValidationException e)
-            {
-                var missing = e.InvalidHeaders.Select(h => string.Join("/", h.Names)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-                throw new DataBlocksException(
-                    $"'{path}' line 1: the header ({string.Join(", ", header ?? [])}) lacks the column(s) {string.Join(", ", missing)} that {typeof(T).Name} needs.", e);
-            }
+            csv.ValidateHeader<T>();   // through HeaderValidated above: columns for optional parameters may be absent
         }
 
         bool any = false;
@@ -142,7 +158,15 @@ public static class DelimitedFile
                 throw new DataBlocksException($"'{path}' line {e.Context?.Parser?.RawRow}: {e.Message.Split('\n')[0]}", e);
             }
             any = true;
-            int line = csv.Parser.RawRow;
+            string raw = csv.Parser.RawRecord;
+            // RawRow is the record's last line; a quoted field with line breaks starts it earlier.
+            int breaks = raw.TrimEnd('\r', '\n').Count(c => c == '\n');
+            int line = csv.Parser.RawRow - breaks;
+            if (options.Quoted && breaks > 0 && raw.Count(c => c == '"') % 2 == 1)
+                throw new DataBlocksException(
+                    // The parser ran to the end of the file, and counts the last line break as a row too.
+                    $"'{path}' line {csv.Parser.RawRow - raw.Count(c => c == '\n')}: a quote (\") opens a field that never closes, so the rest of the file would be read as one field. " +
+                    "Close the quote, or set Quoted = false if quotes are plain characters in this file.");
             string? problem = null;
             T record = default!;
             if (header is not null && csv.Parser.Record is { } fields && fields.Length == header.Length
@@ -177,7 +201,7 @@ public static class DelimitedFile
                 }
                 catch (CsvHelper.MissingFieldException)
                 {
-                    problem = $"expected at least {Expected<T>(csv)} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}";
+                    problem = $"expected at least {Expected<T>(csv) - optional.Indices.Count} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}";
                 }
                 catch (CsvHelperException e)
                 {
@@ -221,9 +245,29 @@ public static class DelimitedFile
         return index >= 0 && index < members.Length ? members[index] : ($"field {index + 1}", null);
     }
 
+    /// <summary>The automatic map, with constructor parameters that have default values made optional (a missing column or field takes the default).</summary>
+    private static void RegisterMap<T>(CsvReader csv, bool byName, HashSet<string> optionalNames, HashSet<int> optionalIndices)
+    {
+        var map = csv.Context.AutoMap<T>();
+        if (!map.ParameterMaps.Any(p => p.Data.Parameter.HasDefaultValue)) return;
+        for (int i = 0; i < map.ParameterMaps.Count; i++)
+        {
+            var parameter = map.ParameterMaps[i];
+            if (!byName) parameter.Index(i);   // without a header, fields go to parameters by position
+            var info = parameter.Data.Parameter;
+            if (!info.HasDefaultValue) continue;
+            optionalNames.Add(info.Name ?? "");
+            optionalIndices.Add(i);
+            parameter.Optional();
+            parameter.Data.Default = info.DefaultValue;   // null too (a missing string? field is null, not "")
+            parameter.Data.IsDefaultSet = true;
+        }
+        csv.Context.RegisterClassMap(map);
+    }
+
     private static int Expected<T>(CsvReader csv)
     {
-        var map = csv.Context.Maps[typeof(T)] ?? csv.Context.AutoMap<T>();
+        var map = csv.Context.AutoMap<T>();
         return Math.Max(map.MemberMaps.Count, map.ParameterMaps.Count);
     }
 

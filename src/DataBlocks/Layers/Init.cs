@@ -22,7 +22,8 @@ public static class Init
     public static TorchSharp.Modules.Embedding Embedding(long count, long dimensions, double std = 0.01)
     {
         var embedding = torch.nn.Embedding(count, dimensions);
-        TruncNormal(embedding.weight!, std);
+        using var weight = embedding.weight!;   // each read of .weight is a new handle to the same storage
+        TruncNormal(weight, std);
         return embedding;
     }
 
