@@ -161,20 +161,21 @@ public sealed partial class Learner
         bool finite = double.IsFinite(loss);
         if (finite)
         {
-            // One native call over every gradient: the total norm is NaN or infinite exactly when a gradient is (or when
-            // the gradients are too large to measure in float32, which is divergence too). A max norm this large never clips.
-            var grads = _opt!.Groups.SelectMany(g => g).Where(HasGrad).ToArray();
-            if (grads.Length > 0) finite = double.IsFinite(torch.nn.utils.clip_grad_norm_(grads, float.MaxValue));
+            // The sum of every gradient is NaN or infinite exactly when one of them holds a NaN or an infinity (or when they
+            // are too large to add up in float32, which is divergence too): one read of each gradient, no copies.
+            using var scope = torch.NewDisposeScope();
+            var sums = new List<torch.Tensor>();
+            foreach (var group in _opt!.Groups)
+                foreach (var p in group)
+                {
+                    var grad = p.grad;   // a new handle: the scope disposes it
+                    if (grad is not null) sums.Add(grad.sum());
+                }
+            if (sums.Count > 0) finite = double.IsFinite(torch.stack(sums).sum().item<float>());
         }
         if (finite) return;
         _opt!.ZeroGrad();
         throw new TrainingDivergedException(Epoch, Iter, loss);
-    }
-
-    private static bool HasGrad(Parameter p)
-    {
-        using var grad = p.grad;
-        return grad is not null;
     }
 
     /// <summary>

@@ -9,16 +9,18 @@ namespace DataBlocks.Learning;
 
 /// <summary>
 /// The learner's optimizer over logical parameter groups (layer groups, body first, head last), with per-group
-/// hyper-parameters set by schedules every batch. Each logical group becomes up to two TorchSharp groups — one with
-/// weight decay, one without (biases and normalisation layers, fastai's <c>wd_bn_bias=False</c>) — so a learning rate or
-/// momentum set on a group reaches both halves. fastai: <c>Optimizer</c> with <c>hypers</c> and <c>set_hyper</c>.
+/// hyper-parameters set by schedules every batch; biases and normalisation layers get no weight decay (fastai's
+/// <c>wd_bn_bias=False</c>). Adam is fastai's (decoupled weight decay), stepped by our own kernel — one vectorised pass
+/// per parameter on the CPU; SGD is TorchSharp's over two groups per logical group (with and without weight decay), with
+/// the decay decoupled as fastai does. fastai: <c>Optimizer</c> with <c>hypers</c> and <c>set_hyper</c>.
 /// </summary>
 public sealed class LearnerOptimizer : IDisposable
 {
     private readonly IReadOnlyList<IReadOnlyList<Parameter>> _groups;
     private readonly HashSet<Parameter> _noDecay;
     private readonly double[] _lr, _mom, _sqrMom, _wd, _eps;
-    private torch.optim.Optimizer _inner;
+    private torch.optim.Optimizer? _inner;                                                        // SGD: TorchSharp's
+    private readonly Dictionary<Parameter, AdamState> _adam = new(ReferenceEqualityComparer.Instance);   // Adam: ours
     private int[] _logicalOf = [];
     private bool[] _decays = [];
 
@@ -75,6 +77,18 @@ public sealed class LearnerOptimizer : IDisposable
     /// <summary>One optimizer step over every parameter that has a gradient (frozen ones have none).</summary>
     public void Step()
     {
+        if (Settings.Kind == OptimizerKind.Adam)
+        {
+            for (int g = 0; g < _groups.Count; g++)
+                foreach (var p in _groups[g])
+                {
+                    using var grad = p.grad;
+                    if (grad is null) continue;
+                    if (!_adam.TryGetValue(p, out var state)) _adam[p] = state = new AdamState(p);
+                    AdamStep.Apply(p, grad, state, _lr[g], _mom[g], _sqrMom[g], _eps[g], _noDecay.Contains(p) ? 0.0 : _wd[g]);
+                }
+            return;
+        }
         Apply();
         if (Settings.Kind == OptimizerKind.Sgd)
         {
@@ -92,20 +106,35 @@ public sealed class LearnerOptimizer : IDisposable
                 }
             }
         }
-        _inner.step();
+        _inner!.step();
     }
 
     /// <summary>Zeroes the gradients (fastai: <c>zero_grad</c>).</summary>
-    public void ZeroGrad() => _inner.zero_grad();
+    public void ZeroGrad()
+    {
+        if (_inner is not null)
+        {
+            _inner.zero_grad();
+            return;
+        }
+        foreach (var group in _groups)
+            foreach (var p in group)
+            {
+                using var grad = p.grad;
+                grad?.zero_();
+            }
+    }
 
     /// <summary>Forgets the moving averages and step counts (fastai: <c>clear_state</c>, done by freeze/unfreeze).</summary>
     public void ClearState()
     {
-        _inner.Dispose();
+        _inner?.Dispose();
+        foreach (var state in _adam.Values) state.Dispose();
+        _adam.Clear();
         _inner = Build();
     }
 
-    private const string StateMagic = "DataBlocks.LearnerOptimizer/2";
+    private const string StateMagic = "DataBlocks.LearnerOptimizer/3";
 
     /// <summary>Writes the optimizer state (moments, steps) and our per-group hyper-parameters.</summary>
     public void Save(BinaryWriter writer)
@@ -116,6 +145,21 @@ public sealed class LearnerOptimizer : IDisposable
         foreach (var group in _groups) writer.Write(group.Count);
         foreach (var values in new[] { _lr, _mom, _sqrMom, _wd, _eps })
             foreach (double v in values) writer.Write(v);
+        if (_inner is null)
+        {
+            foreach (var group in _groups)
+                foreach (var p in group)
+                {
+                    bool has = _adam.TryGetValue(p, out var state);
+                    writer.Write(has);
+                    if (!has) continue;
+                    writer.Write(state!.Step);
+                    using var scope = torch.NewDisposeScope();
+                    state.ExpAvg.cpu().Save(writer);
+                    state.ExpAvgSq.cpu().Save(writer);
+                }
+            return;
+        }
         Apply();
         ((OptimizerHelper)_inner).save_state_dict(writer);
     }
@@ -177,6 +221,11 @@ public sealed class LearnerOptimizer : IDisposable
         {
             var targets = new[] { owner._lr, owner._mom, owner._sqrMom, owner._wd, owner._eps };
             for (int h = 0; h < targets.Length; h++) hypers[h].CopyTo(targets[h], 0);
+            if (owner._inner is null)
+            {
+                owner.LoadAdam(reader, source);
+                return;
+            }
             owner.Apply();
             try
             {
@@ -189,8 +238,43 @@ public sealed class LearnerOptimizer : IDisposable
         }
     }
 
-    /// <summary>Disposes the TorchSharp optimizer and its state.</summary>
-    public void Dispose() => _inner.Dispose();
+    /// <summary>Reads Adam's per-parameter state: every entry is read and checked before the current state is replaced.</summary>
+    private void LoadAdam(BinaryReader reader, string source)
+    {
+        var loaded = new List<(Parameter, AdamState)>();
+        try
+        {
+            foreach (var group in _groups)
+                foreach (var p in group)
+                {
+                    if (!ReadOrThrow(reader.ReadBoolean, source)) continue;
+                    long step = ReadOrThrow(reader.ReadInt64, source);
+                    using var scope = torch.NewDisposeScope();
+                    var avg = ReadOrThrow(() => TensorExtensionMethods.Load(reader), source);
+                    var sq = ReadOrThrow(() => TensorExtensionMethods.Load(reader), source);
+                    if (!avg.shape.SequenceEqual(p.shape) || !sq.shape.SequenceEqual(p.shape))
+                        throw new DataBlocksException(
+                            $"The optimizer state in '{source}' is for a parameter of shape [{string.Join(", ", avg.shape)}], not [{string.Join(", ", p.shape)}].");
+                    loaded.Add((p, new AdamState(step, avg.to(p.dtype, p.device).DetachFromDisposeScope(), sq.to(p.dtype, p.device).DetachFromDisposeScope())));
+                }
+        }
+        catch
+        {
+            foreach (var (_, state) in loaded) state.Dispose();
+            throw;
+        }
+        foreach (var state in _adam.Values) state.Dispose();
+        _adam.Clear();
+        foreach (var (p, state) in loaded) _adam[p] = state;
+    }
+
+    /// <summary>Disposes the optimizer state.</summary>
+    public void Dispose()
+    {
+        _inner?.Dispose();
+        foreach (var state in _adam.Values) state.Dispose();
+        _adam.Clear();
+    }
 
     private static void Set(double[] target, IReadOnlyList<double> values, string what)
     {
@@ -199,26 +283,13 @@ public sealed class LearnerOptimizer : IDisposable
         else throw new ArgumentException($"Trying to set {values.Count} {what}, but there are {target.Length} parameter groups.");
     }
 
-    private torch.optim.Optimizer Build()
+    /// <summary>TorchSharp's SGD over our groups; Adam is ours (<see cref="AdamStep"/>) and needs no inner optimizer.</summary>
+    private torch.optim.Optimizer? Build()
     {
+        if (Settings.Kind == OptimizerKind.Adam) return null;
         var logical = new List<int>();
         var decays = new List<bool>();
         torch.optim.Optimizer optimizer;
-        if (Settings.Kind == OptimizerKind.Adam)
-        {
-            var torchGroups = new List<AdamW.ParamGroup>();
-            for (int g = 0; g < _groups.Count; g++)
-                foreach (bool decay in new[] { true, false })
-                {
-                    var ps = _groups[g].Where(p => decay != _noDecay.Contains(p)).ToArray();
-                    if (ps.Length == 0) continue;
-                    torchGroups.Add(new AdamW.ParamGroup(ps, _lr[g], _mom[g], _sqrMom[g], _eps[g], decay ? _wd[g] : 0.0, false, false));
-                    logical.Add(g);
-                    decays.Add(decay);
-                }
-            optimizer = torch.optim.AdamW(torchGroups, _lr[0], Settings.Mom, Settings.SqrMom, Settings.Eps, Settings.Wd, false, false);
-        }
-        else
         {
             var torchGroups = new List<SGD.ParamGroup>();
             for (int g = 0; g < _groups.Count; g++)
@@ -240,6 +311,7 @@ public sealed class LearnerOptimizer : IDisposable
     /// <summary>Pushes our per-group hyper-parameters into the TorchSharp groups.</summary>
     private void Apply()
     {
+        if (_inner is null) return;
         int i = 0;
         foreach (var group in _inner.ParamGroups)
         {
@@ -248,12 +320,6 @@ public sealed class LearnerOptimizer : IDisposable
             var options = ((ParamGroup)group).Options;
             switch (options)
             {
-                case AdamW.Options adam:
-                    adam.beta1 = _mom[g];
-                    adam.beta2 = _sqrMom[g];
-                    adam.eps = _eps[g];
-                    adam.weight_decay = _decays[i] ? _wd[g] : 0.0;
-                    break;
                 case SGD.Options sgd:
                     // fastai's SGD with mom=0 steps without momentum whatever a schedule sets (its momentum is unused).
                     sgd.momentum = Settings.Mom == 0 ? 0.0 : _mom[g];
