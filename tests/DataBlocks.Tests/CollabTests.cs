@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 using DataBlocks.BlockTypes;
 using DataBlocks.Collab;
 using DataBlocks.Data;
@@ -247,9 +248,78 @@ public class CollabTests
                 BitConverter.GetBytes(-5).CopyTo(damaged, at);   // the user count
                 File.WriteAllBytes(negative, damaged);
                 Assert.Contains("is damaged", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(negative)).Message);
+
+                // A damaged size after the model kind is named before anything is allocated: a huge factor count, or an
+                // embedding that does not match the vocabulary.
+                byte[] kind = [(byte)(useNn ? 2 : 3), .. Encoding.ASCII.GetBytes(useNn ? "nn" : "dot")];
+                int sizesAt = bytes.AsSpan().IndexOf(kind) + kind.Length;
+                var resized = (byte[])bytes.Clone();
+                if (useNn) BitConverter.GetBytes(BitConverter.ToInt32(bytes, sizesAt + 4) + 1).CopyTo(resized, sizesAt + 4);
+                else BitConverter.GetBytes(1 << 28).CopyTo(resized, sizesAt);
+                string wrongSize = dir.Combine("size.dbcollab");
+                File.WriteAllBytes(wrongSize, resized);
+                Assert.Contains(useNn ? "do not match its vocabularies" : "weights where",
+                    Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(wrongSize)).Message);
             }
         }
     }
+
+    [Fact]
+    public void New_Items_With_Unknown_Keys_Are_An_Error_Unless_Cold_Start_Is_Asked_For()
+    {
+        var data = RatingsDataset.Generate(users: 10, items: 20, ratings: 150, seed: 4);
+        using var dls = Loaders(data);
+        var vocab = ((CategoricalCodec<int>)dls.Datasets.Codecs[0]).Vocab;
+        var known = data.Rows.First(r => vocab.TryGetIndex(r.User, out _));
+        var stranger = known with { User = 999 };
+
+        var e = Assert.Throws<DataBlocksException>(() => dls.TestDataLoader([known, stranger]));
+        Assert.Contains("'999'", e.Message);
+        Assert.Contains("Ratings.User", e.Message);
+        Assert.Contains("UnknownKeys.UseNa", e.Message);
+
+        using var dl = dls.TestDataLoader([known, stranger], unknownKeys: UnknownKeys.UseNa);
+        using var batch = dl.OneBatch();
+        Assert.Equal([vocab.IndexOf(known.User), 0L], batch.Fields[0].data<long>().ToArray());
+        Assert.Equal(2, batch.Fields.Count);   // the inputs only; withLabels: true loads the rating too
+        using var labelled = dls.TestDataLoader([known], withLabels: true).OneBatch();
+        Assert.Equal(3, labelled.Fields.Count);
+    }
+
+    [Fact]
+    public void A_Key_Whose_Every_Training_Row_Was_Skipped_Has_No_Vocabulary_Slot()
+    {
+        // User 7's only ratings have no number: skipped, they must not leave user 7 a slot with an untrained embedding.
+        var rows = RatingsDataset.Generate(users: 10, items: 20, ratings: 150, seed: 5).Rows
+            .Select(r => r.User == 7 ? r with { Rating = float.NaN } : r).ToArray();
+        var report = new StringWriter();
+        using var dls = DataLoaders<SyntheticRating>.Create(ColumnarLoaderTests.Ratings(), rows,
+            new DataLoaderOptions { BatchSize = 16, Workers = 0, Device = torch.CPU, Datasets = new DatasetsOptions { SkipBadItems = true, Report = report } });
+        var users = ((CategoricalCodec<int>)dls.Datasets.Codecs[0]).Vocab;
+        Assert.False(users.TryGetIndex(7, out _));
+        Assert.True(users.TryGetIndex(6, out _));
+        Assert.Equal(rows.Count(r => r.User == 7), dls.Datasets.Skipped.Count);
+        Assert.Contains("NaN", report.ToString());
+        Assert.DoesNotContain(dls.Train.SelectMany(b => b.Fields[0].data<long>().ToArray()), i => i == 0);
+    }
+
+    [Fact]
+    public void A_Key_Type_Without_An_Order_Is_Named()
+    {
+        var definition = new DataBlockDefinition<SyntheticRating>("Unordered",
+            [
+                new FieldDefinition<SyntheticRating, Unordered>("User", "Unordered.User", true, r => new Unordered(r.User), new CategoricalBlock<Unordered>()),
+                new FieldDefinition<SyntheticRating, string>("Item", "Unordered.Item", true, r => r.Item, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, float>("Rating", "Unordered.Rating", false, r => r.Rating, new RegressionBlock<float>()),
+            ],
+            new RandomSplitter(0.2, seed: 1));
+        var rows = RatingsDataset.Generate(users: 5, items: 10, ratings: 40, seed: 1).Rows;
+        var e = Assert.Throws<DataBlocksException>(() => DataLoaders<SyntheticRating>.Create(definition, rows));
+        Assert.Contains("Unordered.User", e.Message);
+        Assert.Contains("Unordered implements neither IComparable<Unordered> nor IComparable", e.Message);
+    }
+
+    private sealed record Unordered(int Id);
 
     [Fact]
     public void A_Cold_Start_Recommends_From_Every_Item_And_Keys_Must_Be_Valid_Text()

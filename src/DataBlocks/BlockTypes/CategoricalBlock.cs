@@ -6,9 +6,11 @@ using TorchSharp;
 namespace DataBlocks.BlockTypes;
 
 /// <summary>
-/// A categorical input (a user or item id of any equatable type). Setup builds a sorted vocabulary from the training
+/// A categorical input (a user or item id of any type with a default ordering: <c>IComparable&lt;T&gt;</c> or
+/// <c>IComparable</c>, such as <c>int</c>, <c>string</c>, <c>Guid</c> or an enum). Setup builds a sorted vocabulary from the training
 /// split with fastai's <c>#na#</c> slot at index 0. A value the training split never had encodes to 0 (<c>#na#</c>), as in
-/// fastai's <c>Categorify</c>; with <c>strict: true</c> it is an error naming the item instead.
+/// fastai's <c>Categorify</c>; with <c>strict: true</c> it is an error naming the item instead. New items at inference
+/// (<see cref="DataLoaders{TItem}.TestDataLoader"/>) are strict unless <see cref="UnknownKeys.UseNa"/> is asked for.
 /// </summary>
 /// <typeparam name="T">The key type.</typeparam>
 public class CategoricalBlock<T>(bool strict = false) : IBlock<T> where T : notnull
@@ -23,14 +25,27 @@ public class CategoricalBlock<T>(bool strict = false) : IBlock<T> where T : notn
     public virtual string Name => "CategoricalBlock";
 
     /// <inheritdoc />
-    public IFieldCodec<T> Setup(FieldInfo field, IReadOnlyList<T> trainValues) =>
-        new CategoricalCodec<T>(field, Vocab<T>.FromValues(trainValues, hasNaSlot: true), Strict);
+    public IFieldCodec<T> Setup(FieldInfo field, IReadOnlyList<T> trainValues)
+    {
+        Vocab<T> vocab;
+        try
+        {
+            vocab = Vocab<T>.FromValues(trainValues, hasNaSlot: true);
+        }
+        catch (DataBlocksException e)
+        {
+            throw new DataBlocksException($"{field.Member}: {e.Message}", e);
+        }
+        return new CategoricalCodec<T>(field, vocab, Strict);
+    }
 }
 
 /// <summary>The set-up <see cref="CategoricalBlock{T}"/>.</summary>
 /// <typeparam name="T">The key type.</typeparam>
-public sealed class CategoricalCodec<T>(FieldInfo field, Vocab<T> vocab, bool strict) : IFieldCodec<T> where T : notnull
+public sealed class CategoricalCodec<T>(FieldInfo field, Vocab<T> vocab, bool strict) : IFieldCodec<T>, IKeyFieldCodec where T : notnull
 {
+    private string _unknownHint = "";
+
     /// <summary>The keys, index order; index 0 is <c>#na#</c>.</summary>
     public Vocab<T> Vocab { get; } = vocab;
 
@@ -59,9 +74,17 @@ public sealed class CategoricalCodec<T>(FieldInfo field, Vocab<T> vocab, bool st
             throw new DataBlocksException($"{Field.Member} returned null for item '{item}'.");
         if (Vocab.TryGetIndex(value, out int index)) return (long)index;
         if (Strict)
-            throw new DataBlocksException($"'{value}' ({Field.Member}, item '{item}') was not seen in the training split.");
+            throw new DataBlocksException($"'{value}' ({Field.Member}, item '{item}') was not seen in the training split.{_unknownHint}");
         return 0L;
     }
+
+    /// <inheritdoc />
+    public IFieldCodec ForNewItems(UnknownKeys unknownKeys) => new CategoricalCodec<T>(Field, Vocab, unknownKeys == UnknownKeys.Error)
+    {
+        _unknownHint = unknownKeys == UnknownKeys.Error
+            ? " Pass unknownKeys: UnknownKeys.UseNa to map keys the model never saw to #na# (cold start)."
+            : "",
+    };
 
     /// <inheritdoc />
     public HostTensor Collate(IReadOnlyList<object> samples) => Collation.Longs(samples);

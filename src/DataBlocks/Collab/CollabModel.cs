@@ -12,16 +12,6 @@ using TorchSharp;
 
 namespace DataBlocks.Collab;
 
-/// <summary>What to do with a user or item the training split never had.</summary>
-public enum UnknownKeys
-{
-    /// <summary>A <see cref="DataBlocksException"/> naming the key.</summary>
-    Error,
-
-    /// <summary>Cold start: use the <c>#na#</c> slot's embedding (fastai maps unknown values there silently).</summary>
-    UseNa,
-}
-
 /// <summary>A recommended item and the rating the model predicts for it.</summary>
 /// <param name="Item">The item.</param>
 /// <param name="Rating">The predicted rating.</param>
@@ -384,13 +374,43 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         double low = Read(r.ReadDouble), high = Read(r.ReadDouble);
         (double, double)? range = hasRange ? (low, high) : null;
         string kind = Read(r.ReadString);
+
+        // The sizes read must fit the weights that follow, so a damaged size is named before anything is allocated.
+        void Fits(long floats)
+        {
+            if (floats * sizeof(float) > stream.Length - stream.Position)
+                throw new DataBlocksException($"'{path}' is damaged: its model needs {floats:N0} weights where {stream.Length - stream.Position:N0} bytes remain.");
+        }
+        EmbeddingDotBias ReadDot()
+        {
+            int factors = Count(0);
+            Fits((long)(users.Count + items.Count) * (factors + 1L));
+            return new EmbeddingDotBias(factors, users.Count, items.Count, range);
+        }
+        EmbeddingNN ReadNn()
+        {
+            var sizes = ReadSizes(Count);
+            var layers = ReadLayers(Count);
+            if (sizes.Length != 2 || sizes[0].Item1 != users.Count || sizes[1].Item1 != items.Count)
+                throw new DataBlocksException(
+                    $"'{path}' is damaged: its embeddings ({string.Join(", ", sizes.Select(e => $"{e.Item1}×{e.Item2}"))}) do not match its vocabularies ({users.Count} users, {items.Count} items).");
+            long weights = sizes.Sum(e => (long)e.Item1 * e.Item2), width = sizes.Sum(e => (long)e.Item2);
+            foreach (int l in layers)
+            {
+                weights += width * l;
+                width = l;
+            }
+            Fits(weights + width);
+            return new EmbeddingNN(sizes, layers, range);
+        }
+
         torch.nn.Module<torch.Tensor, torch.Tensor> module;
         try
         {
             module = kind switch
             {
-                "dot" => new EmbeddingDotBias(Count(0), users.Count, items.Count, range),
-                "nn" => new EmbeddingNN(ReadSizes(Count), ReadLayers(Count), range),
+                "dot" => ReadDot(),
+                "nn" => ReadNn(),
                 _ => throw new DataBlocksException($"'{path}' holds an unknown model kind '{kind}'."),
             };
         }

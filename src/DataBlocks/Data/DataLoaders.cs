@@ -137,9 +137,15 @@ public class DataLoaders<TItem> : DataLoaders
     /// A loader over new items with the validation transforms, unshuffled (fastai: <c>test_dl</c>). Without labels only the
     /// inputs are loaded; with labels the targets are encoded too, and a label the training split never had is an error.
     /// </summary>
-    public DataLoader TestDataLoader(IEnumerable<TItem> items, bool withLabels = false)
+    /// <param name="items">The new items.</param>
+    /// <param name="withLabels">Also load the targets.</param>
+    /// <param name="unknownKeys">
+    /// A categorical input's key (a user, an item) the training split never had: an error naming it and its item (the
+    /// default), or <see cref="UnknownKeys.UseNa"/> for fastai's cold start, the <c>#na#</c> slot.
+    /// </param>
+    public DataLoader TestDataLoader(IEnumerable<TItem> items, bool withLabels = false, UnknownKeys unknownKeys = UnknownKeys.Error)
     {
-        var ds = Datasets.ForNewItems(items, withLabels);
+        var ds = Datasets.ForNewItems(items, withLabels, unknownKeys);
         return new DataLoader(ds, ds.ValidIndices, false, Settings.ValidBatchSize, false, false, Settings.Seed, Settings.Workers,
             Settings.Options.PrefetchPerWorker, Settings.Device, Settings.ItemTransforms, Settings.BatchTransforms, ds.Codecs.Count);
     }
@@ -177,8 +183,8 @@ public class DataLoaders<TItem, TBatch> : DataLoaders<TItem> where TBatch : IDis
     public new DataLoader<TBatch> Valid { get; }
 
     /// <summary>A typed loader over new items (see <see cref="DataLoaders{TItem}.TestDataLoader"/>).</summary>
-    public new DataLoader<TBatch> TestDataLoader(IEnumerable<TItem> items, bool withLabels = false) =>
-        new(base.TestDataLoader(items, withLabels), _wrap);
+    public new DataLoader<TBatch> TestDataLoader(IEnumerable<TItem> items, bool withLabels = false, UnknownKeys unknownKeys = UnknownKeys.Error) =>
+        new(base.TestDataLoader(items, withLabels, unknownKeys), _wrap);
 
     private static (Datasets<TItem>, LoaderSettings) Prepare(DataBlockDefinition<TItem> definition, IEnumerable<TItem> items, DataLoaderOptions options)
     {

@@ -158,14 +158,24 @@ public sealed class Datasets<TItem> : IDatasets
         int[] train = Good(split.Train);
         RequireNonEmpty(definition, train, "training");
 
-        for (int f = 0; f < fields.Length; f++)
+        // Set up on the good training items, then encode. When encoding finds more bad training items (a NaN rating
+        // skipped), set up again without them: a user whose every training row was dropped must not keep a vocabulary
+        // slot with an embedding that never trains.
+        int[] used;
+        while (true)
         {
-            var def = definition.Fields[f];
-            fields[f].Setup(new FieldInfo(def.Name, def.Member, def.IsInput, definition.Name), train);
+            for (int f = 0; f < fields.Length; f++)
+            {
+                var def = definition.Fields[f];
+                fields[f].Setup(new FieldInfo(def.Name, def.Member, def.IsInput, definition.Name), train);
+            }
+            used = Good(split.Train.Concat(split.Valid));
+            foreach (var field in fields) field.EncodeEagerly(used, names, onError);
+            int[] stillGood = Good(split.Train);
+            if (stillGood.Length == train.Length) break;
+            train = stillGood;
+            RequireNonEmpty(definition, train, "training");
         }
-
-        var used = Good(split.Train.Concat(split.Valid));
-        foreach (var field in fields) field.EncodeEagerly(used, names, onError);
 
         if (options.SkipBadItems)
             VerifyLazyFields(definition, fields, list, names, Good(used), bad, options.Workers);
@@ -187,7 +197,11 @@ public sealed class Datasets<TItem> : IDatasets
     /// <summary>A dataset over new items that reuses this one's set-up blocks (fastai: <c>test_dl</c>'s dataset).</summary>
     /// <param name="items">The new items.</param>
     /// <param name="withLabels">Also evaluate and encode the targets (an unknown label is then an error).</param>
-    public Datasets<TItem> ForNewItems(IEnumerable<TItem> items, bool withLabels)
+    /// <param name="unknownKeys">
+    /// What a categorical input's key the training split never had becomes: an error naming it (the default), or
+    /// <c>#na#</c> (see <see cref="IKeyFieldCodec"/>).
+    /// </param>
+    public Datasets<TItem> ForNewItems(IEnumerable<TItem> items, bool withLabels, UnknownKeys unknownKeys = UnknownKeys.Error)
     {
         var list = items as IReadOnlyList<TItem> ?? items.ToList();
         if (list.Count == 0) throw new DataBlocksException($"{Name}: there are no items to predict on.");
@@ -198,7 +212,8 @@ public sealed class Datasets<TItem> : IDatasets
         for (int f = 0; f < count; f++)
         {
             fields[f] = Definition.Fields[f].Evaluate(list, names, null);
-            fields[f].UseCodec(_fields[f].Codec);
+            var codec = _fields[f].Codec;
+            fields[f].UseCodec(f < NInputs && codec is IKeyFieldCodec keys ? keys.ForNewItems(unknownKeys) : codec);
             fields[f].EncodeEagerly(all, names, null);
         }
         var definition = withLabels ? Definition : new DataBlockDefinition<TItem>(Name, Definition.Fields.Take(NInputs).ToArray(),

@@ -52,3 +52,16 @@ public interface IFieldCodec<in TValue> : IFieldCodec
     /// <exception cref="DataBlocksException">The value cannot be encoded (unknown label, unreadable file...).</exception>
     object Encode(TValue value, string item);
 }
+
+/// <summary>
+/// A codec of keys (ids) whose vocabulary comes from the training split, so new items may hold keys it never had.
+/// <see cref="DataLoaders{TItem}.TestDataLoader"/> asks it for the codec that encodes new items.
+/// </summary>
+public interface IKeyFieldCodec : IFieldCodec
+{
+    /// <summary>
+    /// The codec for new items at inference: with <see cref="UnknownKeys.Error"/> an unknown key is a
+    /// <see cref="DataBlocksException"/> naming it and its item; with <see cref="UnknownKeys.UseNa"/> it encodes as <c>#na#</c>.
+    /// </summary>
+    IFieldCodec ForNewItems(UnknownKeys unknownKeys);
+}
