@@ -144,9 +144,10 @@ static int Collab(string repo, bool check, bool write)
         md.AppendLine("|---|---:|---:|");
         foreach (var f in loading) md.AppendLine($"| {f.Name} | {Report.Number(f.RowsPerSecond)} | {f.RowsPerSecond / baseline:0.00} |");
         md.AppendLine();
-        md.AppendLine("Training: seconds per epoch (80,000 training rows with backward and AdamW step, then 20,000 validation rows), the");
+        md.AppendLine("Training: seconds per epoch (80,000 training rows with backward and an Adam step, then 20,000 validation rows), the");
         md.AppendLine("median of 3 epochs after a warm-up epoch. fastbook's recipe: `FitOneCycle(5e-3, wd: 0.1)`, 50 factors, y range (0, 5.5).");
-        md.AppendLine("The baseline is the same `EmbeddingDotBias` trained by a hand-written TorchSharp loop (AdamW, same batches).");
+        md.AppendLine("The baseline is the same `EmbeddingDotBias` trained by a hand-written TorchSharp loop (TorchSharp's AdamW, same");
+        md.AppendLine("batches); the Learner steps fastai's Adam with its own kernel (the same arithmetic, one pass per parameter).");
         md.AppendLine();
         md.AppendLine("| model and loop | seconds per epoch | rows/s |");
         md.AppendLine("|---|---:|---:|");

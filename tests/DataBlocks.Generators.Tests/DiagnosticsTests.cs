@@ -310,6 +310,18 @@ public class DiagnosticsTests
         """, ["'Marks'", "PointBlock"]);
 
     [Fact]
+    public void DB0208_A_CategoricalBlock_Target() => Expect("DB0208", """
+        [Block(CategoricalBlock, [|CategoricalBlock|])]
+        public partial class Ratings
+        {
+            [GetItems] static IEnumerable<string> Ids(string root) => new[] { "a" };
+            [GetX] static string User(string id) => id;
+            [GetY] static string Item(string id) => id;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
+        }
+        """, ["'Ratings'", "CategoricalBlock as a target", "RegressionBlock"]);
+
+    [Fact]
     public void DB0300_No_Splitter_Is_A_Warning() => Expect("DB0300", """
         [Block(ImageBlock, CategoryBlock)]
         public partial class [|Pets|]

@@ -89,6 +89,10 @@ internal static class DiagnosticDescriptors
         "PointBlock needs an image input",
         "'{0}' has a PointBlock but no ImageBlock input; points are scaled against the item's image, so add an ImageBlock input");
 
+    public static readonly DiagnosticDescriptor CategoricalTarget = Error("DB0208",
+        "A CategoricalBlock is an input, not a target",
+        "'{0}' declares {1} as a target; a CategoricalBlock is a categorical input (a user or item id) with no loss of its own. For a label to predict use CategoryBlock or MultiCategoryBlock, for a number RegressionBlock.");
+
     public static readonly DiagnosticDescriptor NoSplitter = Warning("DB0300",
         "No splitter: a random 20% validation split with no seed",
         "'{0}' has no [Splitter]; a random 20% of the items is validation and the split changes on every run (fastai's default). Add e.g. '[Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);'");

@@ -455,6 +455,12 @@ internal static class DataBlockParser
                     ok = false;
                     continue;
                 }
+                if (!isInput && binding.Kind == BlockKind.Categorical)
+                {
+                    Report(DiagnosticDescriptors.CategoricalTarget, block.Location, ClassName, block.Display);
+                    ok = false;
+                    continue;
+                }
                 if (getter is not null) CheckAccessible(getter.ReturnType, $"the value of '{getter.Name}'");
 
                 string name = UniqueName(getter?.Name ?? DefaultName(block), names);
