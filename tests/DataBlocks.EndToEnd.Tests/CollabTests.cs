@@ -59,5 +59,22 @@ public class CollabTests
         var pairs = data.Rows.Take(50).Select(r => (r.User, r.Item)).ToArray();
         Assert.Equal(model.Predict(pairs), loaded.Predict(pairs));
         Assert.Equal(model.Recommend(7, 3), loaded.Recommend(7, 3));
+
+        // New rows through the generated loaders: the learner predicts what the model does, and an unknown user is named
+        // unless the cold start is asked for.
+        var fresh = data.Rows.Take(50).Select(r => new FilmRatings.Row(r.User, r.Item, r.Rating)).ToArray();
+        using (var scope = torch.NewDisposeScope())
+        using (var dl = dls.TestDataLoader(fresh))
+        {
+            float[] preds = learn.GetPreds(dl).Predictions.flatten().data<float>().ToArray();
+            float[] expected = model.Predict(pairs);
+            Assert.Equal(expected.Length, preds.Length);
+            for (int i = 0; i < preds.Length; i++) Assert.Equal(expected[i], preds[i], 1e-5f);
+        }
+        var stranger = new FilmRatings.Row(100_000, data.Rows[0].Item, 3);
+        Assert.Contains("'100000'", Assert.Throws<DataBlocksException>(() => dls.TestDataLoader([stranger])).Message);
+        using (var dl = dls.TestDataLoader([stranger], unknownKeys: UnknownKeys.UseNa))
+        using (var b = dl.OneBatch())
+            Assert.Equal(0L, b.User[0].item<long>());
     }
 }
