@@ -106,7 +106,8 @@ public sealed partial class Learner
 
     private void RunBatches(DataLoader loader, bool training)
     {
-        EnterPhase(loader, training);
+        // The phase was entered before its before-event (EnterPhase), so a callback may change the model's mode there
+        // (put norm layers in eval, as fastai's BnFreeze does) and it stays so for the batches.
         using var noGrad = training ? null : torch.no_grad();
         try
         {
@@ -157,7 +158,7 @@ public sealed partial class Learner
     /// <summary>Stops before the step when the loss or a gradient is not finite, so the weights stay those of the last good batch.</summary>
     private void GuardAgainstNaN()
     {
-        double loss = LossTensor!.item<float>();
+        double loss = LossValue;
         bool finite = double.IsFinite(loss);
         if (finite)
         {
@@ -205,7 +206,7 @@ public sealed partial class Learner
 
     private void Call(Action<Callback> @event, bool batchEvent)
     {
-        foreach (var cb in _callbacks.ToArray())
+        foreach (var cb in _running)
         {
             if (batchEvent && (Training ? !cb.RunOnTrain : !cb.RunOnValid)) continue;
             @event(cb);

@@ -26,15 +26,12 @@ public sealed partial class Learner
         if (cycleLen is null) return RunFit(nCycle, lrs, wd, callbacks, resetOpt: false, 0, Describe("Fit07", nCycle, lrs, wd), resume);
         ArgumentOutOfRangeException.ThrowIfLessThan(cycleLen.Value, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(cycleMult, 1);
-        int nEpoch = cycleMult == 1 ? cycleLen.Value * nCycle
-            : (int)Math.Ceiling(cycleLen.Value * (1 - Math.Pow(cycleMult, nCycle)) / (1 - cycleMult));
-        if (_opt is null) CreateOptimizer();
-        double[] initial = lrs.Expand(_opt!.GroupCount);
-        var anneal = new CosAnnealCallback(initial, Dls.Train.Count * cycleLen.Value, cycleMult, cycleSaveName);
-        var all = new List<Callback> { anneal };
-        if (callbacks is not null) all.AddRange(callbacks);
-        var rows = RunFit(nEpoch, initial, wd, all, resetOpt: false, 0, Describe("Fit07", nEpoch, lrs, nCycle, cycleLen, cycleMult, cycleSaveName, wd), resume);
-        CycleSnapshots = anneal.Saved;
+        int nEpoch = SgdrEpochs(nCycle, cycleLen.Value, cycleMult);
+        CosAnnealCallback? anneal = null;
+        var rows = FitScheduled(nEpoch, lrs, wd, callbacks, resetOpt: false, 0, resume,
+            Describe("Fit07", nEpoch, lrs, nCycle, cycleLen, cycleMult, cycleSaveName, wd),
+            initial => anneal = new CosAnnealCallback(initial, Dls.Train.Count * cycleLen.Value, cycleMult, cycleSaveName));
+        CycleSnapshots = anneal!.Saved;
         return rows;
     }
 
@@ -104,15 +101,13 @@ internal sealed class CosAnnealCallback(double[] initial, int cycleBatches, int 
 
     public override void BeforeBatch()
     {
-        if (!Learner.Training) return;
-        // The first 1/20 of the first cycle warms up at lr/100; then a cosine from each group's rate to 0 over the cycle.
+        // Training batches only (RunOnValid is false). The first 1/20 of the first cycle warms up at lr/100; then a cosine from each group's rate to 0 over the cycle.
         double factor = _it < cycleBatches / 20.0 ? 0.01 : (1 + Math.Cos(Math.PI * _ci / _nb)) / 2;
         Learner.Optimizer!.SetLr(initial.Select(lr => lr * factor).ToArray());
     }
 
     public override void AfterBatch()
     {
-        if (!Learner.Training) return;
         _it++;
         if (++_ci < _nb) return;
         _ci = 0;

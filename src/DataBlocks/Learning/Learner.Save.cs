@@ -238,7 +238,7 @@ public sealed partial class Learner
     private IEnumerable<(Callback Callback, string Key)> KeyedCallbacks()
     {
         var seen = new Dictionary<Type, int>();
-        foreach (var cb in _callbacks.ToArray())
+        foreach (var cb in _running)
         {
             int n = seen.GetValueOrDefault(cb.GetType());
             seen[cb.GetType()] = n + 1;

@@ -85,7 +85,7 @@ public sealed partial class Learner
 
     /// <summary>Runs a fit whose learning rates are scheduled around the per-group peaks of <paramref name="lr"/>.</summary>
     private IReadOnlyList<EpochResult> FitScheduled(int nEpoch, LR? lr, double? wd, IEnumerable<Callback>? callbacks, bool resetOpt, int startEpoch,
-        bool resume, string description, Func<double[], ParamScheduler> scheduler)
+        bool resume, string description, Func<double[], Callback> scheduler)
     {
         if (resetOpt || _opt is null) CreateOptimizer();
         double[] peaks = (lr ?? Options.Lr).Expand(_opt!.GroupCount);

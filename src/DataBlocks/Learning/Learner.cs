@@ -23,6 +23,9 @@ namespace DataBlocks.Learning;
 public sealed partial class Learner : IDisposable
 {
     private readonly List<Callback> _callbacks = [];
+
+    /// <summary>A snapshot of <see cref="_callbacks"/>, replaced on each change: an event runs the callbacks there were when it began.</summary>
+    private Callback[] _running = [];
     private LearnerOptimizer? _opt;
     private IReadOnlyList<IReadOnlyList<Parameter>>? _groups;
     private MixedPrecision? _mixed;
@@ -124,7 +127,24 @@ public sealed partial class Learner : IDisposable
     public torch.Tensor? Pred { get; internal set; }
 
     /// <summary>The loss of the current batch (from <c>AfterLoss</c>), as recorded. fastai: <c>learn.loss</c>.</summary>
-    public torch.Tensor? LossTensor { get; set; }
+    public torch.Tensor? LossTensor
+    {
+        get => _lossTensor;
+        set
+        {
+            _lossTensor = value;
+            _lossValue = null;
+        }
+    }
+
+    private torch.Tensor? _lossTensor;
+    private double? _lossValue;
+
+    /// <summary>
+    /// <see cref="LossTensor"/> as a number, read from the device once per batch however many callbacks ask (each
+    /// read of a CUDA tensor waits for the GPU). NaN when the batch has no loss.
+    /// </summary>
+    public double LossValue => _lossValue ??= _lossTensor is { } loss ? loss.item<float>() : double.NaN;
 
     /// <summary>The tensor the backward pass starts from; callbacks may scale it (gradient accumulation, loss scaling). fastai: <c>loss_grad</c>.</summary>
     public torch.Tensor? LossGrad { get; set; }
@@ -138,10 +158,16 @@ public sealed partial class Learner : IDisposable
         callback.Learner = this;
         int at = _callbacks.FindLastIndex(c => c.Order <= callback.Order) + 1;
         _callbacks.Insert(at, callback);
+        _running = _callbacks.ToArray();
     }
 
     /// <summary>Removes a callback.</summary>
-    public bool RemoveCallback(Callback callback) => _callbacks.Remove(callback);
+    public bool RemoveCallback(Callback callback)
+    {
+        bool removed = _callbacks.Remove(callback);
+        _running = _callbacks.ToArray();
+        return removed;
+    }
 
     /// <summary>
     /// Creates (or recreates) the optimizer over the layer groups, with every learning rate at <see cref="LearnerOptions.Lr"/>.
@@ -159,8 +185,9 @@ public sealed partial class Learner : IDisposable
             groups = groups.Select(g => (IReadOnlyList<Parameter>)g.Select(_mixed.MasterOf).ToArray()).ToArray();
             noDecay = new HashSet<Parameter>(noDecay.Select(_mixed.MasterOf), ReferenceEqualityComparer.Instance);
         }
-        _opt = new LearnerOptimizer(groups, noDecay, settings, Options.Lr.Expand(LayerGroups.Count)[^1]);
-        _opt.SetLr(Options.Lr.Expand(LayerGroups.Count));
+        double[] lrs = Options.Lr.Expand(LayerGroups.Count);
+        _opt = new LearnerOptimizer(groups, noDecay, settings, lrs[^1]);
+        _opt.SetLr(lrs);
         if (Options.Wd is { } wd) _opt.SetWd([wd]);
         return _opt;
     }
@@ -259,13 +286,10 @@ public sealed partial class Learner : IDisposable
     /// <summary>Parameters of normalisation layers, and every bias (fastai's <c>wd_bn_bias=False</c> exclusions).</summary>
     internal HashSet<Parameter> NoDecayParameters()
     {
-        var set = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        var set = NormParameters();
         foreach (var (_, module) in Model.named_modules())
-        {
-            bool norm = IsNorm(module);
             foreach (var (name, p) in module.named_parameters(recurse: false))
-                if (norm || name == "bias") set.Add(p);
-        }
+                if (name == "bias") set.Add(p);
         return set;
     }
 

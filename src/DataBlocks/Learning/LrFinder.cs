@@ -9,7 +9,7 @@ namespace DataBlocks.Learning;
 /// stopping early when the smoothed loss exceeds four times its best; validation is skipped. fastai: <c>LRFinder</c>.
 /// </summary>
 public sealed class LrFinderCallback(double startLr, double endLr, int numIt, bool stopDiv)
-    : ParamScheduler(pos => [Sched.Exp(startLr, endLr)(pos)])
+    : ParamScheduler(Same(Sched.Exp(startLr, endLr)))
 {
     private double _best = double.PositiveInfinity;
 
@@ -25,7 +25,6 @@ public sealed class LrFinderCallback(double startLr, double endLr, int numIt, bo
     /// <inheritdoc />
     public override void AfterBatch()
     {
-        if (!Learner.Training) return;
         double smooth = Learner.Recorder.SmoothLoss;
         if (smooth < _best) _best = smooth;
         if (stopDiv && (smooth > 4 * _best || double.IsNaN(smooth)))

@@ -158,7 +158,7 @@ public sealed class MixedPrecision : Callback
     /// <inheritdoc />
     public override void AfterBackward()
     {
-        bool overflow = false;
+        var finite = new List<torch.Tensor>(Dynamic ? _pairs.Length : 0);
         foreach (var (model, master) in _pairs)
         {
             using var grad = model.grad;
@@ -169,10 +169,11 @@ public sealed class MixedPrecision : Callback
             }
             // Not in place: a norm layer's gradient is already fp32, so .to returns the model's own gradient tensor.
             var g = grad.to(torch.float32).div(LossScale);
-            if (Dynamic && !overflow && !g.isfinite().all().item<bool>()) overflow = true;
+            if (Dynamic) finite.Add(g.isfinite().all());
             master.grad = g;
         }
-        if (!overflow) return;
+        // One device sync for the whole model, not one per parameter (the flags live in the batch's dispose scope).
+        if (finite.Count == 0 || torch.stack(finite).all().item<bool>()) return;
         LossScale /= DivFactor;
         _goodSteps = 0;
         SkippedSteps++;
@@ -184,8 +185,7 @@ public sealed class MixedPrecision : Callback
     /// <inheritdoc />
     public override void AfterStep()
     {
-        using (torch.no_grad())
-            foreach (var (model, master) in _pairs) model.copy_(master);
+        SyncModelFromMasters();
         Learner.Model.zero_grad();
         if (Dynamic && ++_goodSteps >= ScaleWait)
         {

@@ -38,7 +38,7 @@ public class ParamScheduler : Callback
     /// <inheritdoc />
     public override void BeforeBatch()
     {
-        if (!Learner.Training || Learner.Optimizer is not { } opt) return;
+        if (Learner.Optimizer is not { } opt) return;   // training batches only: RunOnValid is false
         double pos = Position;
         opt.SetLr(LrSchedule(pos));
         if (MomSchedule is not null) opt.SetMom(MomSchedule(pos));

@@ -131,10 +131,10 @@ public sealed class Recorder : Callback
     /// <inheritdoc />
     public override void AfterBatch()
     {
-        if (Learner.LossTensor is not { } loss) return;
+        if (Learner.LossTensor is null) return;
         if (Learner.Training)
         {
-            double value = loss.item<float>();
+            double value = Learner.LossValue;
             _count++;
             _smooth = Beta * _smooth + (1 - Beta) * value;
             _rawLosses.Add(value);
@@ -148,7 +148,7 @@ public sealed class Recorder : Callback
         else
         {
             int n = Learner.Batch!.Size;
-            _validSum += loss.item<float>() * n;
+            _validSum += Learner.LossValue * n;
             _validCount += n;
             foreach (var m in Learner.Metrics) m.Accumulate(Learner.Pred!, Learner.Batch.Targets[0]);
         }

@@ -22,7 +22,6 @@ public sealed class LearnerOptimizer : IDisposable
     private torch.optim.Optimizer? _inner;                                                        // SGD: TorchSharp's
     private readonly Dictionary<Parameter, AdamState> _adam = new(ReferenceEqualityComparer.Instance);   // Adam: ours
     private int[] _logicalOf = [];
-    private bool[] _decays = [];
 
     /// <summary>Creates the optimizer.</summary>
     /// <param name="groups">The parameters of each logical group.</param>
@@ -90,10 +89,9 @@ public sealed class LearnerOptimizer : IDisposable
             return;
         }
         Apply();
-        if (Settings.Kind == OptimizerKind.Sgd)
+        // TorchSharp's SGD applies weight decay as L2 on the gradient; fastai's SGD decouples it: p ← p·(1 − lr·wd).
+        using (torch.no_grad())
         {
-            // TorchSharp's SGD applies weight decay as L2 on the gradient; fastai's SGD decouples it: p ← p·(1 − lr·wd).
-            using var noGrad = torch.no_grad();
             for (int g = 0; g < _groups.Count; g++)
             {
                 if (_wd[g] == 0) continue;
@@ -287,25 +285,19 @@ public sealed class LearnerOptimizer : IDisposable
     private torch.optim.Optimizer? Build()
     {
         if (Settings.Kind == OptimizerKind.Adam) return null;
+        // Each group split into decayed and undecayed parameters (the saved state's layout); decay itself is ours (Step).
         var logical = new List<int>();
-        var decays = new List<bool>();
-        torch.optim.Optimizer optimizer;
-        {
-            var torchGroups = new List<SGD.ParamGroup>();
-            for (int g = 0; g < _groups.Count; g++)
-                foreach (bool decay in new[] { true, false })
-                {
-                    var ps = _groups[g].Where(p => decay != _noDecay.Contains(p)).ToArray();
-                    if (ps.Length == 0) continue;
-                    torchGroups.Add(new SGD.ParamGroup(ps, _lr[g], _mom[g], 0.0, 0.0, false, false));
-                    logical.Add(g);
-                    decays.Add(decay);
-                }
-            optimizer = torch.optim.SGD(torchGroups, _lr[0], Settings.Mom, 0.0, 0.0, false, false);
-        }
+        var torchGroups = new List<SGD.ParamGroup>();
+        for (int g = 0; g < _groups.Count; g++)
+            foreach (bool decay in new[] { true, false })
+            {
+                var ps = _groups[g].Where(p => decay != _noDecay.Contains(p)).ToArray();
+                if (ps.Length == 0) continue;
+                torchGroups.Add(new SGD.ParamGroup(ps, _lr[g], _mom[g], 0.0, 0.0, false, false));
+                logical.Add(g);
+            }
         _logicalOf = logical.ToArray();
-        _decays = decays.ToArray();
-        return optimizer;
+        return torch.optim.SGD(torchGroups, _lr[0], Settings.Mom, 0.0, 0.0, false, false);
     }
 
     /// <summary>Pushes our per-group hyper-parameters into the TorchSharp groups.</summary>
@@ -317,15 +309,10 @@ public sealed class LearnerOptimizer : IDisposable
         {
             int g = _logicalOf[i];
             group.LearningRate = _lr[g];
-            var options = ((ParamGroup)group).Options;
-            switch (options)
-            {
-                case SGD.Options sgd:
-                    // fastai's SGD with mom=0 steps without momentum whatever a schedule sets (its momentum is unused).
-                    sgd.momentum = Settings.Mom == 0 ? 0.0 : _mom[g];
-                    sgd.weight_decay = 0.0;
-                    break;
-            }
+            var sgd = (SGD.Options)((ParamGroup)group).Options;   // the inner optimizer is always SGD
+            // fastai's SGD with mom=0 steps without momentum whatever a schedule sets (its momentum is unused).
+            sgd.momentum = Settings.Mom == 0 ? 0.0 : _mom[g];
+            sgd.weight_decay = 0.0;
             i++;
         }
     }
