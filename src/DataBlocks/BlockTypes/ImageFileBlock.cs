@@ -23,7 +23,7 @@ public class ImageFileBlock : IBlock<string>
 }
 
 /// <summary>The set-up <see cref="ImageFileBlock"/>: path → decoded image → <c>uint8 [B, 3, H, W]</c>.</summary>
-public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IHostFloatCollation, IStreamingCollation
+public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IStreamingCollation
 {
     /// <inheritdoc />
     public FieldInfo Field { get; } = field;
@@ -50,10 +50,6 @@ public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IHostFloa
 
     /// <inheritdoc />
     public HostTensor Collate(IReadOnlyList<object> samples) => CollateAll(samples, null, null);
-
-    /// <inheritdoc />
-    public HostTensor CollateFloat(IReadOnlyList<object> samples, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift) =>
-        CollateAll(samples, scale.ToArray(), shift.ToArray());
 
     /// <inheritdoc />
     public IBatchCollector Begin(int count, float[]? scale, float[]? shift) => new Collector(count, scale, shift);

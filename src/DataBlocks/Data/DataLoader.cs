@@ -25,6 +25,7 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
     private readonly IBatchTransform[] _deviceTransforms;
     private readonly float[]? _hostScale;
     private readonly float[]? _hostShift;
+    private readonly IReadOnlyList<IFieldCodec> _codecs;   // the fields loaded (the inputs only, for a test loader without labels)
     private readonly int _fieldCount;
     private readonly int _prefetch;
     private readonly bool _columnar;
@@ -66,11 +67,12 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
         _itemTransforms = ItemPipeline.Merge(itemTransforms).ToArray();
         _batchTransforms = BatchPipeline.Merge(batchTransforms).ToArray();
         _fieldCount = fieldCount;
+        _codecs = fieldCount == datasets.Codecs.Count ? datasets.Codecs : datasets.Codecs.Take(fieldCount).ToArray();
         // Fusing IntToFloatTensor/Normalize into collation is only equivalent if every image field can collate to float.
-        bool allImagesFuse = datasets.Codecs.Take(fieldCount).Where(c => c.Kind == FieldKind.Image).All(c => c is IHostFloatCollation);
+        bool allImagesFuse = _codecs.Where(c => c.Kind == FieldKind.Image).All(c => c is IStreamingCollation);
         (_hostScale, _hostShift, _deviceTransforms) = allImagesFuse ? PlanHostFloat(_batchTransforms, device) : (null, null, _batchTransforms);
         _columnar = _itemTransforms.Length == 0
-                    && datasets.Codecs.Take(fieldCount).All(c => c.EncodesEagerly && c.Kind is not (FieldKind.Image or FieldKind.Points));
+                    && _codecs.All(c => c.EncodesEagerly && c.Kind is not (FieldKind.Image or FieldKind.Points));
     }
 
     /// <summary>
@@ -83,7 +85,7 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
 
     /// <summary>
     /// On the CPU, a leading IntToFloatTensor (with a Normalize right after it) is fused into collation on the workers
-    /// (<see cref="IHostFloatCollation"/>); the remaining transforms run on the batch tensor.
+    /// (<see cref="IStreamingCollation"/>); the remaining transforms run on the batch tensor.
     /// </summary>
     private static (float[]? Scale, float[]? Shift, IBatchTransform[] Remaining) PlanHostFloat(IBatchTransform[] transforms, torch.Device device)
     {
@@ -228,7 +230,7 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
         int[] indices = ToIndices(positions);
         var items = new string[indices.Length];
         for (int i = 0; i < items.Length; i++) items[i] = _datasets.ItemName(indices[i]);
-        return WithDeviceTransforms(new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), FieldCodecs, indices, items));
+        return WithDeviceTransforms(new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), _codecs, indices, items));
     }
 
     /// <summary>The split's fields, encoded and collated once into tensors on the device.</summary>
@@ -377,7 +379,9 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
             for (int f = 0; f < _fieldCount; f++)
             {
                 if (codecs[f] is IStreamingCollation streaming)
-                    collectors[f] = streaming.Begin(n, codecs[f] is IHostFloatCollation ? _hostScale : null, _hostShift);
+                    collectors[f] = codecs[f].Kind == FieldKind.Image   // the fused map is that of the image transforms
+                        ? streaming.Begin(n, _hostScale, _hostShift)
+                        : streaming.Begin(n, null, null);
                 else
                     columns[f] = new object[n];
             }
@@ -443,11 +447,9 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
         {
             for (int f = 0; f < tensors.Length; f++) tensors[f] = host.Fields[f].ToTensor(Device).DetachFromDisposeScope();
         }
-        return WithDeviceTransforms(new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), FieldCodecs, host.Indices, host.Items));
+        return WithDeviceTransforms(new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), _codecs, host.Indices, host.Items));
     }
 
-    private IReadOnlyList<IFieldCodec> FieldCodecs =>
-        _fieldCount == _datasets.Codecs.Count ? _datasets.Codecs : _datasets.Codecs.Take(_fieldCount).ToArray();
 
     private Batch WithDeviceTransforms(Batch batch)
     {

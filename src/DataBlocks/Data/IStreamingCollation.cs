@@ -11,8 +11,11 @@ public interface IStreamingCollation
 {
     /// <summary>
     /// Starts a batch of <paramref name="count"/> samples. With <paramref name="scale"/> and <paramref name="shift"/> the
-    /// output is <c>float32</c> with <c>value · scale[c] + shift[c]</c> (see <see cref="IHostFloatCollation"/>); without,
-    /// it is what <see cref="IFieldCodec.Collate"/> gives.
+    /// output is <c>float32</c> with <c>value · scale[c] + shift[c]</c>; without, it is what <see cref="IFieldCodec.Collate"/>
+    /// gives. When batches stay on the CPU, the loader passes the affine map of <see cref="Vision.IntToFloatTensor"/> (and a
+    /// directly following <see cref="Vision.Normalize"/>) so they run on its worker threads, fused into collation, instead
+    /// of as three passes over the batch tensor on the training thread. The numbers are the same; on a GPU the uint8 batch
+    /// is sent and converted there instead.
     /// </summary>
     IBatchCollector Begin(int count, float[]? scale, float[]? shift);
 }
