@@ -23,7 +23,7 @@ public class ImageFileBlock : IBlock<string>
 }
 
 /// <summary>The set-up <see cref="ImageFileBlock"/>: path → decoded image → <c>uint8 [B, 3, H, W]</c>.</summary>
-public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IStreamingCollation
+public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IStreamingCollation, IDeferredEncoding
 {
     /// <inheritdoc />
     public FieldInfo Field { get; } = field;
@@ -47,6 +47,9 @@ public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IStreamin
             throw new DataBlocksException($"{Field.Member} returned an empty path for item '{item}'.");
         return new ImageSample(EncodedImage.Open(value));   // decoded when a transform (or collation) needs the pixels
     }
+
+    /// <inheritdoc />
+    public void Complete(object sample) => ((ImageSample)sample).Decode(1.0);
 
     /// <inheritdoc />
     public HostTensor Collate(IReadOnlyList<object> samples) => CollateAll(samples, null, null);

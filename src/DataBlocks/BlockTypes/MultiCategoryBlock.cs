@@ -29,7 +29,7 @@ public class MultiCategoryBlock<T> : IBlock<IEnumerable<T>> where T : notnull
     public IFieldCodec<IEnumerable<T>> Setup(FieldInfo field, IReadOnlyList<IEnumerable<T>> trainValues)
     {
         var vocab = _vocab is null
-            ? Vocab<T>.FromValues(trainValues.Where(v => v is not null).SelectMany(v => v.Where(label => label is not null)))
+            ? Vocab<T>.FromValues(trainValues.Where(v => v is not null).SelectMany(v => v))
             : new Vocab<T>(_vocab);
         return new MultiCategoryCodec<T>(field, vocab);
     }

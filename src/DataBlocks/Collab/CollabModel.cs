@@ -254,9 +254,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
                 $"PCA of {x.shape[0]} items with {x.shape[1]}-dimensional factors has at most {most} components.");
         x = x - x.mean([0]);
         var (u, _, _) = torch.linalg.svd(x.t(), fullMatrices: false);
-        var projected = x.mm(u.narrow(1, 0, components)).to(torch.float32);
-        float[] flat = projected.data<float>().ToArray();
-        return Enumerable.Range(0, items.Count).Select(i => flat.AsSpan(i * components, components).ToArray()).ToArray();
+        return Predictions.Rows(x.mm(u.narrow(1, 0, components)));
     }
 
     /// <summary>
@@ -298,8 +296,16 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         var userText = Keys<TUser>.ToText(Users.Values);
         var itemText = Keys<TItem>.ToText(Items.Values);
         foreach (string key in userText.Concat(itemText))
-            if (!IsValidUtf16(key))
-                throw new DataBlocksException($"The key '{key}' holds a lone surrogate (invalid UTF-16), so it cannot be exported as text.");
+        {
+            try
+            {
+                StrictUtf8.GetByteCount(key);
+            }
+            catch (EncoderFallbackException e)
+            {
+                throw new DataBlocksException($"The key '{key}' holds a lone surrogate (invalid UTF-16), so it cannot be exported as text.", e);
+            }
+        }
         AtomicFile.Write(path, stream =>
         {
             using var w = new BinaryWriter(stream, StrictUtf8, leaveOpen: true);
@@ -474,16 +480,6 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         {
             throw new DataBlocksException($"'{path}' is damaged: {e.Message}", e);
         }
-    }
-
-    private static bool IsValidUtf16(string text)
-    {
-        for (int i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
-            else if (char.IsSurrogate(text[i])) return false;
-        }
-        return true;
     }
 
     private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> values)

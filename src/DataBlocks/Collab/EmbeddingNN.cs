@@ -39,16 +39,16 @@ public sealed class EmbeddingNN : Module<torch.Tensor, torch.Tensor>, ICollabMod
         Layers = layers.ToArray();
         YRange = CollabRange.Normalize(yRange);
         _embeds = new ModuleList<Embedding>(EmbeddingSizes.Select(e => Init.Embedding(e.Count, e.Size)).ToArray());
-        var named = new List<(string, Module<torch.Tensor, torch.Tensor>)>();
+        var stack = new List<Module<torch.Tensor, torch.Tensor>>();
         long width = EmbeddingSizes.Sum(e => e.Size);
         foreach (int size in Layers)
         {
-            named.Add((named.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), LinBnDrop.Create(width, size, act: ReLU(inplace: true), linFirst: true)));
+            stack.Add(LinBnDrop.Create(width, size, act: ReLU(inplace: true), linFirst: true));
             width = size;
         }
-        named.Add((named.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), LinBnDrop.Create(width, 1, bn: false, linFirst: true)));
-        if (YRange is { } r) named.Add((named.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), new SigmoidRange(r.Low, r.High)));
-        _layers = Sequential(named);
+        stack.Add(LinBnDrop.Create(width, 1, bn: false, linFirst: true));
+        if (YRange is { } r) stack.Add(new SigmoidRange(r.Low, r.High));
+        _layers = Sequential(stack.ToArray());   // TorchSharp names the entries "0", "1", … as PyTorch does
         RegisterComponents();
     }
 

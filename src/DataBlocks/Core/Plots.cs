@@ -104,17 +104,8 @@ public static class Plots
     private static string Save(ScottPlot.Plot plot, string path, int width, int height)
     {
         string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileNameWithoutExtension(full)}.{Guid.NewGuid():N}.png");
-        try
-        {
-            plot.SavePng(tmp, width, height);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        byte[] png = plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png);
+        AtomicFile.Write(full, stream => stream.Write(png));
         return full;
     }
 }

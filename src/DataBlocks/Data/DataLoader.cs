@@ -196,11 +196,12 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
         return indices;
     }
 
-    private IEnumerable<Batch> Columnar(int[][] batches)
+    /// <summary>Makes batch <c>k</c> of <paramref name="count"/> when the iteration reaches it, and disposes it when the iteration moves on or stops.</summary>
+    private static IEnumerable<Batch> Owned(int count, Func<int, Batch> make)
     {
-        foreach (var positions in batches)
+        for (int k = 0; k < count; k++)
         {
-            var batch = ColumnarBatch(positions);
+            var batch = make(k);
             try
             {
                 yield return batch;
@@ -211,6 +212,8 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
             }
         }
     }
+
+    private IEnumerable<Batch> Columnar(int[][] batches) => Owned(batches.Length, k => ColumnarBatch(batches[k]));
 
     /// <summary>One batch as index slices of the encoded split (see <see cref="IsColumnar"/>).</summary>
     private Batch ColumnarBatch(int[] positions)
@@ -276,22 +279,11 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
         }
     }
 
-    private IEnumerable<Batch> Sequential(int[][] batches, int epoch)
+    private IEnumerable<Batch> Sequential(int[][] batches, int epoch) => Owned(batches.Length, k =>
     {
-        for (int k = 0; k < batches.Length; k++)
-        {
-            Batch batch;
-            using (var host = Build(batches[k], epoch, k)) batch = ToBatch(host);
-            try
-            {
-                yield return batch;
-            }
-            finally
-            {
-                batch.Dispose();
-            }
-        }
-    }
+        using var host = Build(batches[k], epoch, k);
+        return ToBatch(host);
+    });
 
     private IEnumerable<Batch> Parallel(int[][] batches, int epoch)
     {

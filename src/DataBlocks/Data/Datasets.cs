@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
-using DataBlocks.Vision;
 
 namespace DataBlocks.Data;
 
@@ -263,7 +262,7 @@ public sealed class Datasets<TItem> : IDatasets
                     object sample = f.Encode(i, names[i]);
                     try
                     {
-                        if (sample is ImageSample image) _ = image.Bitmap;   // decode in full: finds truncated files too
+                        if (f.Codec is IDeferredEncoding deferred) deferred.Complete(sample);   // finds truncated files too
                     }
                     finally
                     {

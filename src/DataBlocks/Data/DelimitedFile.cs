@@ -137,12 +137,13 @@ public static class DelimitedFile
         foreach (var type in new[] { typeof(int), typeof(long), typeof(short), typeof(int?), typeof(long?), typeof(short?) })
             csv.Context.TypeConverterOptionsCache.GetOptions(type).NumberStyles = NumberStyles.Integer;
         RegisterMap<T>(csv, options.HasHeader, optional.Names, optional.Indices);
-        string[]? header = null;
+        string[]? header = null, trimmedHeader = null;
         if (options.HasHeader)
         {
             if (!csv.Read()) throw new DataBlocksException($"'{path}' is empty: expected a header line.");
             csv.ReadHeader();
             header = csv.HeaderRecord;
+            trimmedHeader = header?.Select(h => h.Trim()).ToArray();
             csv.ValidateHeader<T>();   // through HeaderValidated above: columns for optional parameters may be absent
         }
 
@@ -169,8 +170,8 @@ public static class DelimitedFile
                     "Close the quote, or set Quoted = false if quotes are plain characters in this file.");
             string? problem = null;
             T record = default!;
-            if (header is not null && csv.Parser.Record is { } fields && fields.Length == header.Length
-                && fields.Select(f => f.Trim()).SequenceEqual(header.Select(h => h.Trim()), StringComparer.OrdinalIgnoreCase))
+            if (trimmedHeader is not null && csv.Parser.Record is { } fields && fields.Length == trimmedHeader.Length
+                && fields.Select(f => f.Trim()).SequenceEqual(trimmedHeader, StringComparer.OrdinalIgnoreCase))
             {
                 problem = "the header line appears again (were two files concatenated?)";
             }

@@ -65,3 +65,15 @@ public interface IKeyFieldCodec : IFieldCodec
     /// </summary>
     IFieldCodec ForNewItems(UnknownKeys unknownKeys);
 }
+
+/// <summary>
+/// A codec whose <see cref="IFieldCodec{TValue}.Encode"/> leaves work for later (an image is decoded when a transform first
+/// needs its pixels). With <see cref="DatasetsOptions.SkipBadItems"/> the datasets call <see cref="Complete"/> on every
+/// item, so the items the loader would fail on are found and left out up front.
+/// </summary>
+public interface IDeferredEncoding : IFieldCodec
+{
+    /// <summary>Does the deferred work on a sample this codec encoded (decodes an image in full).</summary>
+    /// <exception cref="DataBlocksException">The item is bad (a truncated or undecodable file...).</exception>
+    void Complete(object sample);
+}

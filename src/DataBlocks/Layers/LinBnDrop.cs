@@ -30,9 +30,6 @@ public static class LinBnDrop
         if (p != 0) norm.Add(Dropout(p));
         var lin = new List<Module<torch.Tensor, torch.Tensor>> { Linear(nIn, nOut, hasBias: !bn) };
         if (act is not null) lin.Add(act);
-        var layers = linFirst ? [.. lin, .. norm] : new List<Module<torch.Tensor, torch.Tensor>>([.. norm, .. lin]);
-        var named = new List<(string, Module<torch.Tensor, torch.Tensor>)>();
-        for (int i = 0; i < layers.Count; i++) named.Add((i.ToString(System.Globalization.CultureInfo.InvariantCulture), layers[i]));
-        return Sequential(named);
+        return Sequential(linFirst ? [.. lin, .. norm] : [.. norm, .. lin]);   // TorchSharp names the entries "0", "1", …
     }
 }

@@ -31,7 +31,8 @@ internal static class ImageOps
             var window = SKRect.Create((float)(left * sx), (float)(top * sy), (float)(cw * sx), (float)(ch * sy));
             var dst = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
             using (var canvas = new SKCanvas(dst))
-            using (var image = SKImage.FromPixels(current.PeekPixels()))   // no copy: current outlives the image
+            using (var pixels = current.PeekPixels())
+            using (var image = SKImage.FromPixels(pixels))   // no copy: current outlives the image
             {
                 bool inside = window.Left >= 0 && window.Top >= 0 && window.Right <= current.Width && window.Bottom <= current.Height;
                 if (inside || tileMode == SKShaderTileMode.Decal)

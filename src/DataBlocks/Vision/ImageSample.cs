@@ -46,21 +46,16 @@ public sealed class ImageSample : IDisposable
     /// <summary>The current height: full size until decoded, then the bitmap's.</summary>
     public int Height => _bitmap?.Height ?? _encoded!.Height;
 
-    /// <summary>Whether the pixels are decoded.</summary>
-    public bool IsDecoded => _bitmap is not null;
-
     /// <summary>
-    /// Decodes the pixels (if they are not yet) at no less than <paramref name="minScale"/> of the current size, and
-    /// returns the scale of the decoded bitmap relative to that size (1 when already decoded or decoded in full).
+    /// Decodes the pixels, if they are not yet, at no less than <paramref name="minScale"/> of the current size (JPEGs
+    /// decode natively at n/8 scales; the bitmap's size says which was used).
     /// </summary>
-    public double Decode(double minScale)
+    public void Decode(double minScale)
     {
-        if (_bitmap is not null) return 1.0;
-        int width = _encoded!.Width;
-        _bitmap = _encoded.Decode(Math.Clamp(minScale, 0, 1));
+        if (_bitmap is not null) return;
+        _bitmap = _encoded!.Decode(Math.Clamp(minScale, 0, 1));
         _encoded.Dispose();
         _encoded = null;
-        return (double)_bitmap.Width / width;
     }
 
     /// <summary>Replaces the pixels (disposing the old ones).</summary>
