@@ -30,8 +30,9 @@ Console.WriteLine();
 using var learn = new Learner(dls, SimpleCnn.Create(dls.C, convsPerStage: 2), metrics: [new Accuracy(), new ErrorRate()]);
 learn.FitOneCycle(10, lrMax: 5e-3);
 
-var (predictions, _) = learn.GetPreds();
+var (predictions, targets) = learn.GetPreds();
 using (predictions)
+using (targets)
 {
     var decoded = dls.DecodePredictions(predictions);
     var first = dls.TypedDatasets.Valid[0];

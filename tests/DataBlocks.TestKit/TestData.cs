@@ -28,6 +28,9 @@ public static class TestData
     /// <summary>Every image file under <paramref name="root"/>.</summary>
     public static IReadOnlyList<string> Files(string root) => ImageFiles.Under(root);
 
-    /// <summary>Copies <paramref name="path"/> over a damaged file of the same name.</summary>
+    /// <summary>
+    /// Overwrites <paramref name="path"/> with the start of a JPEG that breaks off after its first marker: a file the
+    /// decoder takes for a JPEG and fails on (<see cref="SyntheticImages.WriteGarbage"/> is not recognised as any format).
+    /// </summary>
     public static void Damage(string path) => File.WriteAllBytes(path, [0xFF, 0xD8, 0xFF, 0x00, 0x01]);
 }

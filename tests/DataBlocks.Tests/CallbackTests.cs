@@ -34,8 +34,10 @@ public class CallbackTests
         using (targets)
         {
             learn.Load("snap_cyc_1", withOpt: false);
-            var (one, _) = learn.GetPreds();
-            using (one) Assert.False(one.allclose(ensemble));
+            var (one, oneTargets) = learn.GetPreds();
+            using (one)
+            using (oneTargets)
+                Assert.False(one.allclose(ensemble));
             Assert.Equal(new long[] { 32, 1 }, ensemble.shape);
         }
     }
@@ -46,6 +48,7 @@ public class CallbackTests
         using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
         var trace = new HyperTrace();
         Assert.Equal(2, learn.Fit(3e-3, nCycle: 2, cycleLen: null, callbacks: [trace]).Count);
+        Assert.Equal(20, trace.Lrs.Count);   // 2 epochs of 10 batches
         Assert.All(trace.Lrs, lr => Assert.Equal(3e-3, lr[0]));
     }
 
@@ -76,6 +79,7 @@ public class CallbackTests
         Assert.Equal(2, steps.Steps);   // 10 batches of 16 items: a step after every 4 batches
         var norm = new GradNorm();
         learn.Fit(1, 1e-2, callbacks: [new GradientClip(maxNorm: 0.01), norm]);
+        Assert.NotEmpty(norm.Norms);
         Assert.All(norm.Norms, n => Assert.True(n <= 0.0100001, $"norm {n}"));
     }
 
@@ -115,10 +119,10 @@ public class CallbackTests
         public override void AfterStep() => Steps++;
     }
 
+    /// <summary>The gradient norm at each step: GradientClip clips in AfterBackward, before any BeforeStep.</summary>
     private sealed class GradNorm : Callback
     {
         public System.Collections.Generic.List<double> Norms { get; } = [];
-        public override int Order => 10;   // after GradientClip (order 0) has clipped
         public override void BeforeStep()
         {
             double sum = 0;

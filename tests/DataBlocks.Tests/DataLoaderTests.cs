@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
 using DataBlocks.Data;
 using DataBlocks.TestKit;
 using DataBlocks.Vision;
@@ -178,11 +179,26 @@ public class DataLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Stopping_Early_Releases_The_Workers()
+    public async Task Stopping_Early_Releases_The_Workers()
     {
         var dls = Loaders(bs: 4, workers: 2);
-        for (int i = 0; i < 20; i++)
-            foreach (var b in dls.Train) { Assert.Equal(4, b.Size); break; }
+        void Abandon(int epochs)
+        {
+            for (int i = 0; i < epochs; i++)
+                foreach (var b in dls.Train) { Assert.Equal(4, b.Size); break; }
+        }
+        // Leaving an epoch joins its workers: a worker that did not stop would hang this (so it runs under a time limit)
+        // or leave its prefetched batches alive. Tensors are counted per thread: both counts are taken on the task's.
+        var run = Task.Run(() =>
+        {
+            Abandon(1);
+            long before = MemoryProbe.LiveTensors;
+            Abandon(20);
+            return (Before: before, After: MemoryProbe.LiveTensors);
+        });
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(2))) == run, "abandoned epochs did not release their workers");
+        var tensors = await run;
+        Assert.Equal(tensors.Before, tensors.After);
     }
 
     [Fact]

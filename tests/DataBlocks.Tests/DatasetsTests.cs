@@ -75,7 +75,7 @@ public class DatasetsTests
         var files = TestData.Files(root);
         string[] bad = [files[0], files[5], files[^1]];
         TestData.Damage(bad[0]);
-        File.WriteAllBytes(bad[1], []);
+        SyntheticImages.WriteEmpty(bad[1]);
         File.Delete(bad[2]);
         var report = new StringWriter();
         var ds = Datasets<string>.Create(TestData.ImageCategory(), files, new DatasetsOptions { SkipBadItems = true, Report = report });

@@ -24,12 +24,6 @@ public class LearnerStateTests
     private static torch.Tensor[] Masters(Learner learn) =>
         learn.Model.parameters().Select(p => learn.MixedPrecision!.MasterOf(p).detach().clone()).ToArray();
 
-    private static void Same(IEnumerable<torch.Tensor> a, IEnumerable<torch.Tensor> b) =>
-        Assert.All(a.Zip(b), p => Assert.True(p.First.eq(p.Second).all().item<bool>(), "the tensors differ"));
-
-    private static void Close(IEnumerable<torch.Tensor> a, IEnumerable<torch.Tensor> b) =>
-        Assert.All(a.Zip(b), p => Assert.True(p.First.allclose(p.Second, rtol: 1e-5, atol: 1e-7), "the tensors differ"));
-
     [Fact]
     public void LrFind_Runs_Through_NaN_Like_Fastai_And_Leaves_Trackers_And_Weights_Alone()
     {
@@ -49,7 +43,7 @@ public class LearnerStateTests
         Assert.True(double.IsFinite(result.Valley) && double.IsFinite(result.Minimum));
         Assert.False(File.Exists(learn.WeightsPath("model")), "SaveModelCallback must not save the finder's weights");
         Assert.Equal(2, learn.Callbacks.OfType<TrackerCallback>().Count());
-        Same(Weights(learn), before);
+        TensorAssert.Same(Weights(learn), before);
     }
 
     [Fact]
@@ -66,23 +60,23 @@ public class LearnerStateTests
         var masters = Masters(half);
         half.Save("half");
         half.Load("half");
-        Same(Masters(half), masters);   // not the bf16-rounded model weights
+        TensorAssert.Same(Masters(half), masters);   // not the bf16-rounded model weights
         half.LrFind(numIt: 20);
-        Same(Masters(half), masters);
+        TensorAssert.Same(Masters(half), masters);
 
         using var full = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
         full.Load("half");                              // a bf16 learner's file loads into an fp32 one...
-        Same(Weights(full), masters);
+        TensorAssert.Same(Weights(full), masters);
         full.Save("full");
         half.Load("full");                              // ...and the other way round
-        Same(Masters(half), masters);
+        TensorAssert.Same(Masters(half), masters);
 
         using var other = TinyRegression.OneGroup(TinyRegression.Loaders(), options);
         var before = Weights(other);
         var e = Assert.Throws<DataBlocksException>(() => other.Load("full"));
         Assert.Contains("do not fit this model", e.Message);
         Assert.Contains("'l0.weight'", e.Message);
-        Same(Weights(other), before);
+        TensorAssert.Same(Weights(other), before);
     }
 
     [Fact]
@@ -99,10 +93,10 @@ public class LearnerStateTests
         var e = Assert.Throws<DataBlocksException>(() => sgd.Load("adam"));
         Assert.Contains("Adam", e.Message);
         Assert.Contains("withOpt: false", e.Message);
-        Same(Weights(sgd), weights);
+        TensorAssert.Same(Weights(sgd), weights);
         Assert.Equal(lrs, sgd.Optimizer.Lr);
         sgd.Load("adam", withOpt: false);
-        Same(Weights(sgd), Weights(adam));
+        TensorAssert.Same(Weights(sgd), Weights(adam));
     }
 
     [Fact]
@@ -141,7 +135,7 @@ public class LearnerStateTests
         using var b = TinyRegression.OneGroup(TinyRegression.Loaders(), options);
         a.FitOneCycle(1, 1e-2);                      // moms (0.95, 0.85, 0.95) scheduled...
         b.FitOneCycle(1, 1e-2, moms: (0, 0, 0));     // ...have no effect, as in fastai's SGD(mom=0)
-        Same(Weights(a), Weights(b));
+        TensorAssert.Same(Weights(a), Weights(b));
     }
 
     [Fact]
@@ -192,7 +186,7 @@ public class LearnerStateTests
         var resumed = again.Fit(10, 0.0, callbacks: [new EarlyStoppingCallback(patience: 1), trace], resume: true);
         Assert.Empty(trace.Lrs);
         Assert.Equal(rows.Select(r => r.ValidLoss), resumed.Select(r => r.ValidLoss));
-        Same(Weights(again), Weights(learn));
+        TensorAssert.Same(Weights(again), Weights(learn));
     }
 
     [Fact]
@@ -229,7 +223,7 @@ public class LearnerStateTests
             using (resumed)
             {
                 Assert.Equal(10, trace.Lrs.Count);   // the first fit was restored, the second ran its last epoch only
-                Close(Weights(resumed), Weights(reference));
+                TensorAssert.Close(Weights(resumed), Weights(reference));
                 Assert.Equal(referenceSave.BestEpoch, resumedSave.BestEpoch);
                 Assert.Equal(referenceSave.Best, resumedSave.Best, 6);
                 Assert.Equal(reference.Recorder.Losses.Count, resumed.Recorder.Losses.Count);
@@ -258,7 +252,7 @@ public class LearnerStateTests
         resumed.Fit(3, 1e-2, resume: true);
         Assert.Equal(reference.MixedPrecision.LossScale, resumed.MixedPrecision!.LossScale);
         Assert.Equal(reference.MixedPrecision.SkippedSteps, resumed.MixedPrecision.SkippedSteps);
-        Close(Masters(resumed), Masters(reference));
+        TensorAssert.Close(Masters(resumed), Masters(reference));
     }
 
     [Fact]
@@ -287,22 +281,10 @@ public class LearnerStateTests
         }
     }
 
-    private sealed class SimulatedCrash() : Exception("killed");
-
-    private sealed class CrashAtEpoch(int epoch) : Callback
-    {
-        public override int Order => 90;
-        public override void BeforeEpoch()
-        {
-            if (Learner.Epoch == epoch) throw new SimulatedCrash();
-        }
-    }
-
     private sealed class MasterGradNorm : Callback
     {
         public List<double> Norms { get; } = [];
         public int Groups { get; private set; }
-        public override int Order => 21;   // after GradientClip
         public override void BeforeStep()
         {
             double sum = 0;

@@ -47,16 +47,27 @@ public class LearnerTests
         using var dir = new TempDir();
         var dls = Loaders(dir.Path);
         using var learn = new Learner(dls, SimpleCnn.Create(dls.C), options: Quiet);
-        var conv = learn.Model.named_parameters().First(p => p.name.StartsWith("conv")).parameter;
-        var bnWeight = learn.Model.named_parameters().First(p => p.name == "bn1.weight").parameter;
-        var before = (conv.detach().clone(), bnWeight.detach().clone());
-        // With a zero learning rate nothing moves; decoupled weight decay alone would shrink decayed weights by lr·wd.
-        learn.Fit(1, lr: 0.0, wd: 0.5);
-        Assert.True(conv.detach().allclose(before.Item1));
-        learn.Fit(1, lr: 1e-3, wd: 0.5);
-        Assert.False(conv.detach().allclose(before.Item1));
-        before.Item1.Dispose();
-        before.Item2.Dispose();
+        var opt = learn.CreateOptimizer();
+        const double Lr = 1e-2, Wd = 0.5;
+        opt.SetLr([Lr]);
+        opt.SetWd([Wd]);
+        var parameters = learn.Model.named_parameters().ToArray();
+        var before = parameters.ToDictionary(p => p.name, p => p.parameter.detach().data<float>().ToArray());
+        // Zero gradients: Adam moves nothing, so each parameter changes by decoupled weight decay alone, p·(1 − lr·wd),
+        // except biases and norm-layer parameters (fastai's wd_bn_bias=False).
+        using (var scope = torch.NewDisposeScope())
+            foreach (var (_, p) in parameters) p.grad = torch.zeros_like(p);
+        opt.Step();
+        bool NoDecay(string name) => name.StartsWith("bn", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal);
+        Assert.Contains(parameters, p => NoDecay(p.name));
+        Assert.Contains(parameters, p => !NoDecay(p.name));
+        foreach (var (name, p) in parameters)
+        {
+            float[] after = p.detach().data<float>().ToArray();
+            float factor = NoDecay(name) ? 1f : (float)(1 - Lr * Wd);
+            for (int k = 0; k < after.Length; k++) Assert.Equal(before[name][k] * factor, after[k], 1e-6f);
+        }
+        opt.ZeroGrad();
     }
 
     [Fact]

@@ -36,8 +36,10 @@ public class MixedPrecisionTests
         Assert.True(learn.Recorder.Losses[^1] < learn.Recorder.Losses[0], "the loss should fall in bf16");
         Assert.True(learn.MixedPrecision.MasterOf(conv).to(torch.bfloat16).eq(conv).all().item<bool>(), "the model holds the masters, rounded");
         Assert.Equal(4, rows.Count);
-        var (preds, _) = learn.GetPreds();   // evaluation casts inputs too, and hands back float32 probabilities
-        using (preds) Assert.Equal(torch.float32, preds.dtype);
+        var (preds, targets) = learn.GetPreds();   // evaluation casts inputs too, and hands back float32 probabilities
+        using (preds)
+        using (targets)
+            Assert.Equal(torch.float32, preds.dtype);
         Assert.InRange(learn.Validate().Metrics[0], 0.0, 1.0);
 
         learn.ToFp32();   // a dtype conversion replaces the model's Parameter objects: look them up again

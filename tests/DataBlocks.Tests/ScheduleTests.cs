@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using DataBlocks.Learning;
 using Xunit;
@@ -48,7 +49,8 @@ public class ScheduleTests
             {
                 "slice(1e-5,1e-3)" => LR.Slice(1e-5, 1e-3),
                 "slice(1e-3)" => LR.Slice(1e-3),
-                _ => 1e-3,
+                "1e-3" => 1e-3,
+                _ => throw new InvalidDataException($"discriminative_lrs.csv: unknown lr_spec '{spec.Key}'"),
             };
             var rows = spec.OrderBy(r => int.Parse(r["group"])).ToArray();
             var expand = lr.Expand(3);
@@ -92,6 +94,7 @@ public class ScheduleTests
         learn.FitSgdr(3, 1, 1e-2, callbacks: [trace]);
         var expected = TinyRegression.Csv("sgdr_trace.csv");
         Assert.Equal(70, trace.Lrs.Count);   // 1 + 2 + 4 epochs of 10 batches
+        Assert.Equal(expected.Count, trace.Lrs.Count);
         for (int i = 0; i < expected.Count; i++)
         {
             // trace_notes.md: fastai keeps the cycle bounds in float32, so its third cycle starts one iteration late

@@ -95,3 +95,17 @@ internal sealed class HyperTrace : Callback
         Moms.Add(Learner.Optimizer.Mom[^1]);
     }
 }
+
+/// <summary>The crash a test simulates (a killed process) to check that a fit resumes from its checkpoint.</summary>
+internal sealed class SimulatedCrash() : Exception("killed");
+
+/// <summary>Crashes the fit as epoch <c>epoch</c> begins, after the checkpoint of the previous epoch was written.</summary>
+internal sealed class CrashAtEpoch(int epoch) : Callback
+{
+    public override int Order => 90;
+
+    public override void BeforeEpoch()
+    {
+        if (Learner.Epoch == epoch) throw new SimulatedCrash();
+    }
+}

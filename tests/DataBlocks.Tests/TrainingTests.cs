@@ -69,7 +69,7 @@ public class TrainingTests
         var result = learn.LrFind(numIt: 50, stopDiv: false, plotPath: dir.Combine("lr_find.png"));
         Assert.Equal(50, result.Lrs.Count);
         for (int i = 0; i < 50; i++) Assert.Equal(1e-7 * Math.Pow(1e8, i / 50.0), result.Lrs[i], 1e-12 * Math.Pow(1e8, i / 50.0));
-        Assert.All(learn.Model.parameters().Zip(weights), p => Assert.True(p.First.detach().eq(p.Second).all().item<bool>()));
+        TensorAssert.Same(learn.Model.parameters(), weights);
         Assert.True(File.Exists(result.PlotPath));
         Assert.Single(learn.History);   // the finder's run leaves no row in the table
         Assert.InRange(result.Valley, 1e-5, 10);
@@ -112,11 +112,11 @@ public class TrainingTests
         foreach (var _ in dlsB.Train) { }   // the same data order as a's loader, which has done one epoch
         using var b = TinyRegression.ThreeGroups(dlsB, options);
         b.Load("stage1");
-        Assert.All(a.Model.parameters().Zip(b.Model.parameters()), p => Assert.True(p.First.detach().eq(p.Second.detach()).all().item<bool>()));
+        TensorAssert.Same(a.Model.parameters(), b.Model.parameters());
         // Same weights and optimizer moments: one more epoch gives the same result on both.
         a.Fit(1, 1e-2);
         b.Fit(1, 1e-2);
-        Assert.All(a.Model.parameters().Zip(b.Model.parameters()), p => Assert.True(p.First.detach().allclose(p.Second.detach())));
+        TensorAssert.Close(a.Model.parameters(), b.Model.parameters(), rtol: 1e-5, atol: 1e-8);
         Assert.Throws<DataBlocksException>(() => b.Load("missing"));
     }
 
@@ -145,7 +145,7 @@ public class TrainingTests
         var rows = resumed.FitOneCycle(4, 1e-2, callbacks: [trace], resume: true);
         Assert.Equal(20, trace.Lrs.Count);   // epochs 2 and 3 only
         Assert.Equal(new[] { 0, 1, 2, 3 }, rows.Select(r => r.Epoch));
-        Assert.All(Final(resumed).Zip(expected), p => Assert.True(p.First.allclose(p.Second, rtol: 1e-5, atol: 1e-7)));
+        TensorAssert.Close(Final(resumed), expected);
 
         // The script changed: its first fit is no longer the one the checkpoint belongs to.
         using var changed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
@@ -174,7 +174,7 @@ public class TrainingTests
         var trace = new HyperTrace();
         resumed.FineTune(3, callbacks: [trace], resume: true);
         Assert.Equal(20, trace.Lrs.Count);   // only the last two epochs of the second phase ran
-        Assert.All(resumed.Model.parameters().Zip(expected), p => Assert.True(p.First.detach().allclose(p.Second, rtol: 1e-5, atol: 1e-7)));
+        TensorAssert.Close(resumed.Model.parameters(), expected);
     }
 
     private sealed class CrashInFit(int fit, int epoch) : Callback
@@ -197,7 +197,7 @@ public class TrainingTests
         var e = Assert.Throws<TrainingDivergedException>(() => learn.Fit(3, 1e-2, callbacks: [snapshot]));
         Assert.Equal((1, 3), (e.Epoch, e.Batch));
         Assert.Contains("epoch 1, batch 3", e.Message);
-        Assert.All(learn.Model.parameters().Zip(snapshot.Before!), p => Assert.True(p.First.detach().eq(p.Second).all().item<bool>()));
+        TensorAssert.Same(learn.Model.parameters(), snapshot.Before!);
     }
 
     [Fact]
@@ -253,17 +253,6 @@ public class TrainingTests
         }
         public override void AfterCancelFit() => CancelledFit = true;
         public override void AfterFit() => SawAfterFit = true;
-    }
-
-    private sealed class SimulatedCrash() : Exception("killed");
-
-    private sealed class CrashAtEpoch(int epoch) : Callback
-    {
-        public override int Order => 90;   // after the checkpoint of the previous epoch was written
-        public override void BeforeEpoch()
-        {
-            if (Learner.Epoch == epoch) throw new SimulatedCrash();
-        }
     }
 
     private sealed class NaNAfter(int calls) : ILossFunction
