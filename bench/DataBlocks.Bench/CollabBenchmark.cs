@@ -68,7 +68,7 @@ internal static class CollabBenchmark
         {
             HandEpoch(hand, optimizer, dls);   // warm-up
             var times = Enumerable.Range(0, Epochs).Select(_ => Time(() => HandEpoch(hand, optimizer, dls))).ToArray();
-            training.Add(new CollabFigure("dot product, hand-written TorchSharp loop (baseline)", Median(times), rowsPerEpoch));
+            training.Add(new CollabFigure("dot product, hand-written TorchSharp loop (baseline)", Stats.Median(times), rowsPerEpoch));
         }
         foreach (bool nn in new[] { false, true })
         {
@@ -79,7 +79,7 @@ internal static class CollabBenchmark
             learn.Fit(1, 5e-3, wd: 0.1);   // warm-up
             var rowsOut = learn.FitOneCycle(Epochs, 5e-3, wd: 0.1);
             training.Add(new CollabFigure(nn ? "EmbeddingNN [100, 50], Learner.FitOneCycle" : "dot product, Learner.FitOneCycle",
-                Median(rowsOut.Select(r => r.Time.TotalSeconds).ToArray()), rowsPerEpoch));
+                Stats.Median(rowsOut.Select(r => r.Time.TotalSeconds).ToArray()), rowsPerEpoch));
         }
         foreach (var f in training) log.WriteLine($"  {f.Name}: {f.Seconds:F2} s per epoch");
         return (loading, training, source);
@@ -103,7 +103,7 @@ internal static class CollabBenchmark
         {
             foreach (var batch in loader) _ = batch.Size;
         })).ToArray();
-        return new CollabFigure(name, Median(times), loader.ItemCount - loader.ItemCount % loader.BatchSize);
+        return new CollabFigure(name, Stats.Median(times), loader.ItemCount - loader.ItemCount % loader.BatchSize);
     }
 
     /// <summary>The loop a TorchSharp user writes: a dispose scope per batch, MSE, backward, AdamW step; then validation.</summary>
@@ -135,8 +135,6 @@ internal static class CollabBenchmark
         action();
         return clock.Elapsed.TotalSeconds;
     }
-
-    private static double Median(double[] values) => values.Order().ElementAt(values.Length / 2);
 
     /// <summary>An item transform that changes nothing: it sends the loader down the per-item path, for comparison.</summary>
     private sealed class Untouched : IItemTransform

@@ -71,7 +71,7 @@ internal static class LearnerBenchmark
             learner.Add(clock.Elapsed.TotalSeconds);
             log.WriteLine($"  epoch {e + 1}: hand-written {hand[^1]:F2} s, Learner {learner[^1]:F2} s");
         }
-        return (Median(hand), Median(learner), source, handDls.Train.Count + handDls.Valid.Count);
+        return (Stats.Median(hand), Stats.Median(learner), source, handDls.Train.Count + handDls.Valid.Count);
     }
 
     /// <summary>The loop a TorchSharp user writes by hand: one dispose scope per batch, then a validation pass.</summary>
@@ -101,6 +101,4 @@ internal static class LearnerBenchmark
         model.train();
         return (double)correct / total;
     }
-
-    private static double Median(List<double> values) => values.OrderBy(v => v).ElementAt(values.Count / 2);
 }

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Numerics;
 using CsvHelper;
 using DataBlocks;
+using DataBlocks.Collab;
 using DataBlocks.Data;
 using DataBlocks.Vision;
 using static DataBlocks.Blocks;
@@ -68,13 +69,10 @@ public partial class Faces
 [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
 public partial class MovieRatings
 {
-    [GetItems]
-    static IEnumerable<(int User, int Movie, float Rating)> Read(string file) =>
-        File.ReadLines(file).Select(line => line.Split('\t')).Select(f => (int.Parse(f[0]), int.Parse(f[1]), float.Parse(f[2], CultureInfo.InvariantCulture)));
-
-    [GetX(0)] static int User((int User, int Movie, float Rating) r) => r.User;
-    [GetX(1)] static int Movie((int User, int Movie, float Rating) r) => r.Movie;
-    [GetY] static float Rating((int User, int Movie, float Rating) r) => r.Rating;
+    [GetItems] static IReadOnlyList<MovieRating> Read(string folder) => MovieLens.Read100k(folder);   // line-numbered errors
+    [GetX(0)] static int User(MovieRating r) => r.User;
+    [GetX(1)] static int Movie(MovieRating r) => r.Movie;
+    [GetY] static float Rating(MovieRating r) => r.Rating;
     [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
 }
 
@@ -132,7 +130,7 @@ internal static class SharedDatasets
         faces.Valid.ShowBatch(Path.Combine(output, "faces.png"), maxItems: 4);
 
         Console.WriteLine("ml-100k (u.data, categorical inputs):");
-        var ratings = MovieRatings.DataLoaders(Path.Combine(data, "ml-100k", "u.data"), bs: 64, seed: 1);
+        var ratings = MovieRatings.DataLoaders(Path.Combine(data, "ml-100k"), bs: 64, seed: 1);
         Check(ratings.UserVocab.Count <= 944 && ratings.MovieVocab.Count <= 1683, $"{ratings.UserVocab.Count} users, {ratings.MovieVocab.Count} movies (with #na#)");
         Check(ratings.TypedDatasets.Train.Count == 80000, $"{ratings.TypedDatasets.Train.Count} training ratings");
 

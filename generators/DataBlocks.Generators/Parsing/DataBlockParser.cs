@@ -87,7 +87,7 @@ internal static class DataBlockParser
                 _class.IsRecord ? "record" : "class",
                 BlockCatalog.Name(_class),
                 AccessibilityKeyword(_class),
-                BlockCatalog.Name(Unannotated(itemType)),
+                BlockCatalog.Name(BlockCatalog.NotAnnotated(itemType)),
                 getItems,
                 fields.ToEquatableArray(),
                 nInputs,
@@ -117,6 +117,9 @@ internal static class DataBlockParser
         }
 
         /// <summary>The members the generator adds to the class and the types it adds next to it must be free.</summary>
+        /// <summary>The generated types are named after the class with these suffixes (<c>PetsItem</c>, <c>PetsBatch</c>…).</summary>
+        private static readonly string[] GeneratedTypeSuffixes = ["Item", "Batch", "Prediction", "Datasets", "DataLoaders"];
+
         private void CheckReservedNames()
         {
             foreach (string member in new[] { "Definition", "Datasets", "DataLoaders", "__DataBlocks_definition", "__DataBlocks_Items" })
@@ -125,7 +128,7 @@ internal static class DataBlockParser
                 if (existing is not null)
                     Report(DiagnosticDescriptors.NameTaken, Location(existing), "Member", member, $"the member '{ClassName}.{member}'");
             }
-            foreach (string suffix in new[] { "Item", "Batch", "Prediction", "Datasets", "DataLoaders" })
+            foreach (string suffix in GeneratedTypeSuffixes)
             {
                 string name = ClassName + suffix;
                 var siblings = _class.ContainingType is { } outer
@@ -284,7 +287,6 @@ internal static class DataBlockParser
             return members;
         }
 
-        /// <summary>The explicit index (which may be invalid, e.g. negative), or <see cref="NoIndex"/>.</summary>
         /// <summary>Getter, splitter and transform attributes in base classes are not read: say so instead of ignoring them.</summary>
         private void CheckBaseClassMembers()
         {
@@ -303,6 +305,7 @@ internal static class DataBlockParser
             }
         }
 
+        /// <summary>The explicit index (which may be invalid, e.g. negative), or <see cref="NoIndex"/>.</summary>
         private static int IndexOf(AttributeData attribute) =>
             attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int i ? i : NoIndex;
 
@@ -429,7 +432,7 @@ internal static class DataBlockParser
                     continue;
                 }
 
-                var valueType = Unannotated(getter?.ReturnType ?? itemType);
+                var valueType = BlockCatalog.NotAnnotated(getter?.ReturnType ?? itemType);
                 BlockCatalog.Binding? binding;
                 if (block.BuiltIn is { } builtIn)
                 {
@@ -465,7 +468,7 @@ internal static class DataBlockParser
 
                 string name = UniqueName(getter?.Name ?? DefaultName(block), names);
                 fields.Add(new FieldSpec(name, getter?.Name, isInput, binding.Kind, block.Display, binding.ValueType,
-                    BlockCatalog.Name(Unannotated(valueType)), binding.ElementType, binding.BlockExpression, binding.CodecType));
+                    BlockCatalog.Name(BlockCatalog.NotAnnotated(valueType)), binding.ElementType, binding.BlockExpression, binding.CodecType));
             }
 
             if (ok && fields.Any(f => f.Kind == BlockKind.Point) && !fields.Any(f => f.IsInput && f.Kind == BlockKind.Image))
@@ -503,7 +506,7 @@ internal static class DataBlockParser
         private string UniqueName(string name, HashSet<string> used)
         {
             // A generated type cannot have a member named like itself (CS0542), nor one named like its own members.
-            bool clashesWithType = new[] { "Item", "Batch", "Prediction", "Datasets", "DataLoaders" }.Any(s => name == ClassName + s);
+            bool clashesWithType = GeneratedTypeSuffixes.Any(s => name == ClassName + s);
             if (Reserved.Contains(name) || clashesWithType) name += "Value";
             string candidate = name;
             for (int i = 2; !used.Add(candidate); i++) candidate = name + i.ToString(CultureInfo.InvariantCulture);
@@ -686,9 +689,6 @@ internal static class DataBlockParser
             }
             return chain.ToEquatableArray();
         }
-
-        private static ITypeSymbol Unannotated(ITypeSymbol type) =>
-            type.IsReferenceType ? type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : type;
 
         private static bool HasAttribute(ISymbol symbol, string name) =>
             symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
