@@ -10,9 +10,12 @@ version="0.1.0-verify.$(date +%s)"
 
 dotnet pack "$repo/src/DataBlocks/DataBlocks.csproj" -c Release -o "$work/feed" -p:Version="$version" -nologo -v q
 pkg="$work/feed/DataBlocks.$version.nupkg"
+# The listing is read once into a variable: `unzip -l | grep -q` under pipefail fails at random when grep stops reading
+# early and unzip dies of SIGPIPE.
+listing="$(unzip -l "$pkg")"
 for entry in lib/net10.0/DataBlocks.dll analyzers/dotnet/cs/DataBlocks.Generators.dll \
              buildTransitive/DataBlocks.targets buildTransitive/DataBlocks.Native.targets; do
-  unzip -l "$pkg" | grep -q " $entry\$" || { echo "package lacks $entry"; exit 1; }
+  grep -q " $entry\$" <<<"$listing" || { echo "package lacks $entry"; exit 1; }
 done
 
 mkdir -p "$work/consumer"
@@ -69,5 +72,6 @@ echo "$out"
 grep -q "grad 2,4" <<<"$out"
 grep -q "generated: PetsDataLoaders, 2 fields" <<<"$out"
 dotnet publish -c Release -o "$work/publish" -nologo -v q
-(cd "$work/publish" && dotnet Consumer.dll | grep -q "grad 2,4")
+published="$(cd "$work/publish" && dotnet Consumer.dll)"
+grep -q "grad 2,4" <<<"$published"
 echo "package verified: $version (build, run, publish)"
