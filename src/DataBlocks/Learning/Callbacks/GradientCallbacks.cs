@@ -16,17 +16,9 @@ public sealed class GradientClip(double maxNorm = 1.0, double normType = 2.0) : 
     public override bool RunOnValid => false;
 
     /// <inheritdoc />
-    public override void AfterBackward()
-    {
-        var ps = Learner.Optimizer!.Groups.SelectMany(g => g).Where(HasGrad).ToArray();
-        torch.nn.utils.clip_grad_norm_(ps, maxNorm, normType);
-    }
-
-    private static bool HasGrad(TorchSharp.Modules.Parameter p)
-    {
-        using var grad = p.grad;
-        return grad is not null;
-    }
+    /// <remarks>libtorch's <c>clip_grad_norm_</c> skips parameters without a gradient (frozen groups), as PyTorch's does.</remarks>
+    public override void AfterBackward() =>
+        torch.nn.utils.clip_grad_norm_(Learner.Optimizer!.Groups.SelectMany(g => g), maxNorm, normType);
 }
 
 /// <summary>
