@@ -19,6 +19,12 @@ public class DelimitedFileTests
 
     public sealed record Maybe(int User, float? Value);
 
+    public sealed record Titled(int UserId, string MovieTitle, float Rating, long Timestamp = 0);
+
+    public enum Grade { A = 1, B = 2 }
+
+    public sealed record Graded(int User, Grade Grade);
+
     private static readonly DelimitedOptions Tsv = new() { Delimiter = "\t", HasHeader = false };
 
     private static string Write(TempDir dir, string name, string text, Encoding? encoding = null)
@@ -81,6 +87,28 @@ public class DelimitedFileTests
         Assert.Equal([new WithNote(1, 2, 3.5f)], DelimitedFile.Read<WithNote>(Write(dir, "c.csv", "user,item,value\n1,2,3.5\n")));
         Assert.Contains("expected at least 3 fields", Assert.Throws<DataBlocksException>(
             () => DelimitedFile.Read<WithNote>(Write(dir, "d.tsv", "1\t2\n"), Tsv)).Message);
+
+        // With a header, a short row is judged by the header's columns, not by the record's parameter positions: the
+        // missing fourth field is MovieTitle (required), not Timestamp (the fourth parameter, optional).
+        const string columns = "userId,rating,timestamp,movieTitle\n";
+        Assert.Equal([new Titled(2, "Heat", 3.5f, 978300761)], DelimitedFile.Read<Titled>(Write(dir, "e.csv", columns + "2,3.5,978300761,Heat\n")));
+        string shortRow = Write(dir, "f.csv", columns + "2,3.5,978300761\n");
+        Assert.Contains("line 2: expected 4 fields separated by ',' as in the header, found 3",
+            Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Titled>(shortRow)).Message);
+        Assert.Equal([new Titled(2, "Heat", 3.5f)], DelimitedFile.Read<Titled>(Write(dir, "g.csv", "movieTitle,userId,rating\nHeat,2,3.5\n")));
+    }
+
+    [Fact]
+    public void A_Blank_Required_String_And_An_Undefined_Enum_Value_Are_Errors()
+    {
+        using var dir = new TempDir();
+        string blank = Write(dir, "blank.csv", "title,year\nA,1990\n ,1991\n");
+        Assert.Contains("line 3: Title is empty", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(blank)).Message);
+        Assert.Equal([new WithNote(1, 2, 3.5f, null, 1)], DelimitedFile.Read<WithNote>(Write(dir, "note.csv", "user,item,value,note\n1,2,3.5,\n")));   // a string? may be blank
+
+        Assert.Equal([new Graded(1, Grade.B)], DelimitedFile.Read<Graded>(Write(dir, "grades.csv", "user,grade\n1,B\n")));
+        string seven = Write(dir, "seven.csv", "user,grade\n1,A\n2,7\n");
+        Assert.Contains("line 3: Grade: 7 is not a defined Grade value (A, B)", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Graded>(seven)).Message);
     }
 
     [Fact]
@@ -95,6 +123,13 @@ public class DelimitedFileTests
         foreach (bool skip in new[] { false, true })
         {
             var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(open, new DelimitedOptions { SkipBadRows = skip, Report = null }));
+            Assert.Contains("line 3: a quote (\") opens a field that never closes", e.Message);
+        }
+        // On the last line the open quote swallows the final line break: still the line it opens on.
+        string openLast = Write(dir, "open-last.csv", "title,year\nA,1990\n\"B,1991\n");
+        foreach (bool skip in new[] { false, true })
+        {
+            var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(openLast, new DelimitedOptions { SkipBadRows = skip, Report = null }));
             Assert.Contains("line 3: a quote (\") opens a field that never closes", e.Message);
         }
         Assert.Equal(["5'11\" tall"], DelimitedFile.Read<Named>(Write(dir, "inch.csv", "title,year\n5'11\" tall,1990\n")).Select(r => r.Title));
@@ -114,6 +149,8 @@ public class DelimitedFileTests
         string noYear = Write(dir, "noyear.csv", "title,released\nA,1990\n");
         var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(noYear));
         Assert.Contains("line 1: the header (title, released) lacks the column(s) Year that Named needs", e.Message);
+        string late = Write(dir, "late.csv", "\n\ntitle,released\nA,1990\n");   // blank lines before the header
+        Assert.Contains("line 3: the header (title, released)", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(late)).Message);
         Assert.Contains("does not exist", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(dir.Combine("missing.csv"))).Message);
     }
 

@@ -82,8 +82,9 @@ public sealed class DelimitedRows<T> : IReadOnlyList<T>
 
 /// <summary>
 /// Reads CSV, TSV and other delimited files into records with CsvHelper, with errors that name the file, line and
-/// field: a missing field, a value that does not convert (<c>"abc"</c> for a rating), a NaN or infinite number, a header
-/// repeated inside the file (two files concatenated), an empty file. Use it for ratings (<c>u.data</c>), titles
+/// field: a missing field, a value that does not convert (<c>"abc"</c> for a rating), a NaN or infinite number, a blank
+/// field for a <c>string</c> the record does not declare nullable, an enum value the enum does not define, a header
+/// repeated inside the file (two files concatenated), a quote that never closes, an empty file. Use it for ratings (<c>u.data</c>), titles
 /// (<c>u.item</c>) or any table. fastai: <c>pd.read_csv</c> before <c>CollabDataLoaders.from_df</c>.
 /// </summary>
 public static class DelimitedFile
@@ -110,13 +111,15 @@ public static class DelimitedFile
                     .Select(h => string.Join("/", h.Names)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
                 if (missing.Length > 0)
                     throw new DataBlocksException(
-                        $"'{path}' line 1: the header ({string.Join(", ", args.Context.Reader?.HeaderRecord ?? [])}) lacks the column(s) " +
+                        $"'{path}' line {args.Context.Parser?.RawRow ?? 1}: the header ({string.Join(", ", args.Context.Reader?.HeaderRecord ?? [])}) lacks the column(s) " +
                         $"{string.Join(", ", missing)} that {typeof(T).Name} needs.");
             },
             MissingFieldFound = args =>
             {
-                bool optionalField = args.HeaderNames is { Length: > 0 } names
-                    ? names.All(n => optional.Names.Contains(n))
+                // Without header names CsvHelper gives the field's position in the row: a header maps it to a column name
+                // (a position in the record would name another member when the columns are in another order).
+                bool optionalField = args.HeaderNames is { Length: > 0 } names ? names.All(n => optional.Names.Contains(n))
+                    : args.Context.Reader?.HeaderRecord is { } columns ? args.Index < columns.Length && optional.Names.Contains(columns[args.Index].Trim())
                     : optional.Indices.Contains(args.Index);
                 if (!optionalField) throw new CsvHelper.MissingFieldException(args.Context);
             },
@@ -124,9 +127,17 @@ public static class DelimitedFile
         var rows = new List<T>();
         var lines = new List<int>();
         var skipped = new List<BadRow>();
-        var floats = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0
-                        && (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is var t && (t == typeof(float) || t == typeof(double)))
+        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0).ToArray();
+        var floats = properties
+            .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is var t && (t == typeof(float) || t == typeof(double)))
+            .ToArray();
+        // A blank field read into a string the record does not declare nullable is a missing value, not a key "".
+        var nullability = new NullabilityInfoContext();
+        var requiredStrings = properties.Where(p => p.PropertyType == typeof(string) && nullability.Create(p).ReadState == NullabilityState.NotNull).ToArray();
+        // An enum member takes its named values only ("7" converts to an undefined value; flags combine theirs).
+        var enums = properties
+            .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is { IsEnum: true } t && !t.IsDefined(typeof(FlagsAttribute), false))
             .ToArray();
 
         using var reader = new StreamReader(path, options.Encoding ?? Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
@@ -163,7 +174,10 @@ public static class DelimitedFile
             // RawRow is the record's last line; a quoted field with line breaks starts it earlier.
             int breaks = raw.TrimEnd('\r', '\n').Count(c => c == '\n');
             int line = csv.Parser.RawRow - breaks;
-            if (options.Quoted && breaks > 0 && raw.Count(c => c == '"') % 2 == 1)
+            // An odd number of quotes with a line break inside the record (or swallowed into its last field, on the file's
+            // last line) is a quote that never closed; a quote inside an unquoted field (5'11" tall) is a character.
+            if (options.Quoted && raw.Count(c => c == '"') % 2 == 1
+                && (breaks > 0 || csv.Parser.Record is [.., var last] && last.EndsWith('\n')))
                 throw new DataBlocksException(
                     // The parser ran to the end of the file, and counts the last line break as a row too.
                     $"'{path}' line {csv.Parser.RawRow - raw.Count(c => c == '\n')}: a quote (\") opens a field that never closes, so the rest of the file would be read as one field. " +
@@ -180,16 +194,7 @@ public static class DelimitedFile
                 try
                 {
                     record = csv.GetRecord<T>();
-                    if (!options.AllowNonFinite)
-                        foreach (var p in floats)
-                        {
-                            double v = Convert.ToDouble(p.GetValue(record), CultureInfo.InvariantCulture);
-                            if (!double.IsFinite(v))
-                            {
-                                problem = $"{p.Name} is {v.ToString(CultureInfo.InvariantCulture)}; a number is needed";
-                                break;
-                            }
-                        }
+                    problem = Check(record, options.AllowNonFinite ? [] : floats, requiredStrings, enums);
                 }
                 catch (TypeConverterException e)
                 {
@@ -202,7 +207,9 @@ public static class DelimitedFile
                 }
                 catch (CsvHelper.MissingFieldException)
                 {
-                    problem = $"expected at least {Expected<T>(csv) - optional.Indices.Count} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}";
+                    problem = header is null
+                        ? $"expected at least {Expected<T>(csv) - optional.Indices.Count} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}"
+                        : $"expected {header.Length} fields separated by '{Printable(options.Delimiter)}' as in the header, found {csv.Parser.Count}";
                 }
                 catch (CsvHelperException e)
                 {
@@ -228,6 +235,23 @@ public static class DelimitedFile
             if (skipped.Count > 20) report.WriteLine($"  ... and {skipped.Count - 20} more");
         }
         return new DelimitedRows<T>(path, rows, lines, skipped);
+    }
+
+    /// <summary>What is wrong with a record that converted: a non-finite number, a blank required string, an undefined enum value.</summary>
+    private static string? Check<T>(T record, PropertyInfo[] floats, PropertyInfo[] requiredStrings, PropertyInfo[] enums)
+    {
+        foreach (var p in floats)
+        {
+            double v = Convert.ToDouble(p.GetValue(record), CultureInfo.InvariantCulture);
+            if (!double.IsFinite(v)) return $"{p.Name} is {v.ToString(CultureInfo.InvariantCulture)}; a number is needed";
+        }
+        foreach (var p in requiredStrings)
+            if (string.IsNullOrWhiteSpace((string?)p.GetValue(record)))
+                return $"{p.Name} is empty (declare it string? if it may be)";
+        foreach (var p in enums)
+            if (p.GetValue(record) is { } value && !Enum.IsDefined(value.GetType(), value))
+                return $"{p.Name}: {value} is not a defined {value.GetType().Name} value ({string.Join(", ", Enum.GetNames(value.GetType()))})";
+        return null;
     }
 
     /// <summary>The record member a field goes to (by header name, else by position) and its type, for messages.</summary>
