@@ -36,14 +36,16 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
     private const string Magic = "DataBlocks.Collab/1";
     private readonly torch.nn.Module<torch.Tensor, torch.Tensor> _module;
     private readonly bool _owns;
+    private readonly Learner? _learner;   // the model's learner (From), whose fp32 masters Export writes under mixed precision
     private readonly int[][] _seen;
     private readonly int[] _ratingCounts;
 
     private CollabModel(torch.nn.Module<torch.Tensor, torch.Tensor> module, bool owns, Vocab<TUser> users, Vocab<TItem> items,
-        int[][] seen, int[] ratingCounts, torch.Device device)
+        int[][] seen, int[] ratingCounts, torch.Device device, Learner? learner = null)
     {
         _module = module;
         _owns = owns;
+        _learner = learner;
         Model = (ICollabModel)module;
         Users = users;
         Items = items;
@@ -95,7 +97,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
             counts[v]++;
         }
         return new CollabModel<TUser, TItem>(learn.Model, owns: false, users.Vocab, items.Vocab,
-            seen.Select(s => s is null ? [] : s.Distinct().Order().ToArray()).ToArray(), counts, dls.Device);
+            seen.Select(s => s is null ? [] : s.Distinct().Order().ToArray()).ToArray(), counts, dls.Device, learn);
     }
 
     private static CategoricalCodec<T> Codec<T>(DataLoaders dls, int index, string role) where T : notnull
@@ -228,7 +230,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
             .Select(i => new ItemScore<TItem>(Items.Decode(i), similarity[i])).ToArray();
     }
 
-    /// <summary>The <paramref name="n"/> most rated items in the data the model was made from (empty after <see cref="Load"/> without counts).</summary>
+    /// <summary>The <paramref name="n"/> most rated items in the data the model was made from.</summary>
     public IReadOnlyList<TItem> MostRated(int n) =>
         Enumerable.Range(1, _ratingCounts.Length - 1).Where(i => _ratingCounts[i] > 0).OrderByDescending(i => _ratingCounts[i]).ThenBy(i => i)
             .Take(n).Select(i => Items.Decode(i)).ToArray();
@@ -345,7 +347,9 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
             }
             w.Write(_ratingCounts.Length);
             foreach (int c in _ratingCounts) w.Write(c);
-            StateDictIO.Write(w, _module.state_dict());
+            // Under mixed precision the learner's fp32 masters are the weights (as fastai exports fp32 weights).
+            if (_learner is not null) _learner.WriteModelState(w);
+            else StateDictIO.Write(w, _module.state_dict());
         });
         return path;
     }
@@ -382,7 +386,8 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         string kind = Read(r.ReadString);
 
         // The sizes read must fit the weights that follow, so a damaged size is named before anything is allocated.
-        void Fits(long floats)
+        // Sizes are multiplied as doubles: damaged sizes must not wrap around a long into a small, passing number.
+        void Fits(double floats)
         {
             if (floats * sizeof(float) > stream.Length - stream.Position)
                 throw new DataBlocksException($"'{path}' is damaged: its model needs {floats:N0} weights where {stream.Length - stream.Position:N0} bytes remain.");
@@ -390,7 +395,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         EmbeddingDotBias ReadDot()
         {
             int factors = Count(0);
-            Fits((long)(users.Count + items.Count) * (factors + 1L));
+            Fits((users.Count + (double)items.Count) * (factors + 1.0));
             return new EmbeddingDotBias(factors, users.Count, items.Count, range);
         }
         EmbeddingNN ReadNn()
@@ -400,7 +405,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
             if (sizes.Length != 2 || sizes[0].Item1 != users.Count || sizes[1].Item1 != items.Count)
                 throw new DataBlocksException(
                     $"'{path}' is damaged: its embeddings ({string.Join(", ", sizes.Select(e => $"{e.Item1}×{e.Item2}"))}) do not match its vocabularies ({users.Count} users, {items.Count} items).");
-            long weights = sizes.Sum(e => (long)e.Item1 * e.Item2), width = sizes.Sum(e => (long)e.Item2);
+            double weights = sizes.Sum(e => (double)e.Item1 * e.Item2), width = sizes.Sum(e => (double)e.Item2);
             foreach (int l in layers)
             {
                 weights += width * l;

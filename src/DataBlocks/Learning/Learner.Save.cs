@@ -81,7 +81,7 @@ public sealed partial class Learner
     /// Writes every parameter and buffer by name. Under mixed precision the fp32 masters stand in for the half-precision
     /// parameters, and half-precision buffers are written as fp32.
     /// </summary>
-    private void WriteModelState(BinaryWriter w)
+    internal void WriteModelState(BinaryWriter w)
     {
         var masters = _mixed?.MastersByName();
         StateDictIO.Write(w, Model.state_dict(), masters is null ? null : name => masters.GetValueOrDefault(name));
