@@ -383,6 +383,17 @@ public class CollabTests
         using var loneLearn = CollabLearner.Create(loneDls, nFactors: 2, options: Quiet);
         var e = Assert.Throws<DataBlocksException>(() => CollabModel<string, string>.From(loneLearn).Export(dir.Combine("lone.dbcollab")));
         Assert.Contains("lone surrogate", e.Message);
+
+        var blank = new DataBlockDefinition<SyntheticRating>("Blank",
+            [
+                new FieldDefinition<SyntheticRating, string>("User", "Blank.User", true, r => r.User == 3 ? " " : $"u{r.User}", new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, string>("Item", "Blank.Item", true, r => r.Item, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, float>("Rating", "Blank.Rating", false, r => r.Rating, new RegressionBlock<float>()),
+            ],
+            new RandomSplitter(0.2, seed: 1));
+        var blankError = Assert.Throws<DataBlocksException>(
+            () => DataLoaders<SyntheticRating>.Create(blank, rows, new DataLoaderOptions { BatchSize = 16, Workers = 0, Device = torch.CPU }).Dispose());
+        Assert.Contains("Blank.User returned a blank key for item", blankError.Message);
     }
 
     [Fact]

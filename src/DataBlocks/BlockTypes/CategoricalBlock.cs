@@ -9,7 +9,8 @@ namespace DataBlocks.BlockTypes;
 /// A categorical input (a user or item id of any type with a default ordering: <c>IComparable&lt;T&gt;</c> or
 /// <c>IComparable</c>, such as <c>int</c>, <c>string</c>, <c>Guid</c> or an enum). Setup builds a sorted vocabulary from the training
 /// split with fastai's <c>#na#</c> slot at index 0. A value the training split never had encodes to 0 (<c>#na#</c>), as in
-/// fastai's <c>Categorify</c>; with <c>strict: true</c> it is an error naming the item instead. New items at inference
+/// fastai's <c>Categorify</c>; with <c>strict: true</c> it is an error naming the item instead. A null or blank
+/// (empty or white-space) string key is an error naming the item. New items at inference
 /// (<see cref="DataLoaders{TItem}.TestDataLoader"/>) are strict unless <see cref="UnknownKeys.UseNa"/> is asked for.
 /// </summary>
 /// <typeparam name="T">The key type.</typeparam>
@@ -72,6 +73,8 @@ public sealed class CategoricalCodec<T>(FieldInfo field, Vocab<T> vocab, bool st
     {
         if (value is null)
             throw new DataBlocksException($"{Field.Member} returned null for item '{item}'.");
+        if (value is string text && string.IsNullOrWhiteSpace(text))
+            throw new DataBlocksException($"{Field.Member} returned a blank key for item '{item}': a blank id is missing data, not a category.");
         if (Vocab.TryGetIndex(value, out int index)) return (long)index;
         if (Strict)
             throw new DataBlocksException($"'{value}' ({Field.Member}, item '{item}') was not seen in the training split.{_unknownHint}");
