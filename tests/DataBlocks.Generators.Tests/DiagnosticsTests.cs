@@ -124,6 +124,69 @@ public class DiagnosticsTests
         """, ["'Demo.Row'", "the item type"]);
 
     [Fact]
+    public void DB0007_Internal_Key_Of_A_Protected_DataBlock() => Expect("DB0007", """
+        internal enum Genre { Drama, Comedy }
+        public sealed record Rating(int User, int Genre, float Stars);
+
+        public partial class Outer
+        {
+            [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+            protected partial class [|Ratings|]
+            {
+                [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+                [GetX(0)] static int User(Rating r) => r.User;
+                [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
+                [GetY] static float Stars(Rating r) => r.Stars;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            }
+        }
+        """, ["'Demo.Genre'", "the value of 'Kind'"]);
+
+    [Fact]
+    public void DB0007_Protected_Key_Of_An_Internal_DataBlock() => Expect("DB0007", """
+        public partial class Outer
+        {
+            protected enum Genre { Drama, Comedy }
+            protected internal sealed record Rating(int User, Genre Genre, float Stars);
+
+            [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+            internal partial class [|Ratings|]
+            {
+                [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+                [GetX(0)] static int User(Rating r) => r.User;
+                [GetX(1)] static Genre Kind(Rating r) => r.Genre;
+                [GetY] static float Stars(Rating r) => r.Stars;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            }
+        }
+        """, ["'Demo.Outer.Genre'", "the value of 'Kind'"]);
+
+    [Fact]
+    public void DB0007_File_Local_Key_Type() => Expect("DB0007", """
+        file enum Genre { Drama, Comedy }
+        public sealed record Rating(int User, int Genre, float Stars);
+
+        [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+        internal partial class [|Ratings|]
+        {
+            [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+            [GetX(0)] static int User(Rating r) => r.User;
+            [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
+            [GetY] static float Stars(Rating r) => r.Stars;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+        }
+        """, ["Genre", "the value of 'Kind'"]);
+
+    [Fact]
+    public void DB0009_File_Local_Class() => Expect("DB0009", $$"""
+        [Block(ImageBlock, CategoryBlock)]
+        file partial class [|Pets|]
+        {
+        {{Members}}
+        }
+        """, ["'Pets' is file-local", "internal"]);
+
+    [Fact]
     public void DB0008_Member_Named_Like_A_Generated_One() => Expect("DB0008", $$"""
         [Block(ImageBlock, CategoryBlock)]
         public partial class Pets
@@ -320,6 +383,36 @@ public class DiagnosticsTests
             [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
         }
         """, ["'Ratings'", "CategoricalBlock as a target", "RegressionBlock"]);
+
+    [Fact]
+    public void DB0208_Comes_Before_Asking_For_The_Targets_Getter() => Expect("DB0208", """
+        [Block(CategoricalBlock, CategoricalBlock, [|CategoricalBlock|])]
+        public partial class Ratings
+        {
+            [GetItems] static IEnumerable<string> Ids(string root) => new[] { "a" };
+            [GetX(0)] static string User(string id) => id;
+            [GetX(1)] static string Item(string id) => id;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
+        }
+        """, ["'Ratings'", "CategoricalBlock as a target"]);
+
+    [Fact]
+    public void DB0201_A_Key_Class_Without_Value_Equality() => Expect("DB0201", """
+        public sealed class UserId : IComparable<UserId>
+        {
+            public int V;
+            public int CompareTo(UserId? other) => V.CompareTo(other?.V ?? 0);
+        }
+
+        [Block(CategoricalBlock, RegressionBlock)]
+        public partial class Ratings
+        {
+            [GetItems] static IEnumerable<int> Ids(string root) => new[] { 1 };
+            [GetX] static [|UserId|] User(int id) => new UserId { V = id };
+            [GetY] static float Stars(int id) => 3;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
+        }
+        """, ["'User'", "'Demo.UserId'", "value equality"]);
 
     [Fact]
     public void DB0300_No_Splitter_Is_A_Warning() => Expect("DB0300", """

@@ -65,6 +65,72 @@ public class EdgeCaseTests
         """));
 
     [Fact]
+    public void Items_From_A_Sequence_Of_Nullable_Rows_Compile_Cleanly() => AssertCompilesCleanly(Run("""
+        public sealed record Rating(int User, string Movie, float Stars);
+
+        [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+        public partial class Ratings
+        {
+            [GetItems] static IEnumerable<Rating?> Rows(string path) => new Rating?[0];
+            [GetX(0)] static int User(Rating? r) => r!.User;
+            [GetX(1)] static string Movie(Rating? r) => r!.Movie;
+            [GetY] static float Stars(Rating? r) => r!.Stars;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+        }
+
+        [Block(ImageBlock, CategoryBlock)]
+        public partial class Pets
+        {
+            [GetItems] static IEnumerable<string?> Files(string root) => ImageFiles.Under(root);
+            [GetY] static string Kind(string? path) => Label.FromParentFolder(path!);
+            [Splitter] static ISplitter Split => new GrandparentSplitter();
+        }
+        """), files: 2);
+
+    [Fact]
+    public void Keys_Ordered_Through_A_Base_Type_Or_Plain_IComparable_And_A_Getter_Named_PrintMembers() => AssertCompilesCleanly(Run("""
+        public abstract record Key(int V) : IComparable<Key> { public int CompareTo(Key? other) => V.CompareTo(other?.V ?? 0); }
+        public sealed record UserKey(int V) : Key(V);
+        public sealed class Code : IComparable
+        {
+            public string Text = "";
+            public int CompareTo(object? other) => string.CompareOrdinal(Text, (other as Code)?.Text);
+            public override bool Equals(object? other) => other is Code c && c.Text == Text;
+            public override int GetHashCode() => Text.GetHashCode();
+        }
+        public sealed record Rating(UserKey User, Code Movie, float Stars);
+
+        [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+        public partial record Ratings
+        {
+            [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+            [GetX(0)] static UserKey User(Rating r) => r.User;
+            [GetX(1)] static Code PrintMembers(Rating r) => r.Movie;
+            [GetY] static float Stars(Rating r) => r.Stars;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+        }
+        """));
+
+    [Fact]
+    public void A_Protected_DataBlock_May_Use_Protected_Types_Of_Its_Outer_Class() => AssertCompilesCleanly(Run("""
+        public partial class Outer
+        {
+            protected enum Genre { Drama, Comedy }
+            protected sealed record Rating(int User, Genre Genre, float Stars);
+
+            [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+            protected partial class Ratings
+            {
+                [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+                [GetX(0)] static int User(Rating r) => r.User;
+                [GetX(1)] static Genre Kind(Rating r) => r.Genre;
+                [GetY] static float Stars(Rating r) => r.Stars;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            }
+        }
+        """));
+
+    [Fact]
     public void A_Record_Can_Be_A_DataBlock() => AssertCompilesCleanly(Run("""
         [Block(ImageBlock, CategoryBlock)]
         public partial record Pets

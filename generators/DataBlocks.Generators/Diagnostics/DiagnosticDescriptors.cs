@@ -45,6 +45,10 @@ internal static class DiagnosticDescriptors
         "Name reserved for generated code",
         "{0} '{1}' is already declared, but the generator adds {2} with that name; rename yours");
 
+    public static readonly DiagnosticDescriptor ClassIsFileLocal = Error("DB0009",
+        "DataBlock class cannot be file-local",
+        "'{0}' is file-local; the generated part of the class is in another file, where a 'file' type is not visible, so it would declare another type. Make '{0}' internal (or private, nested) instead.");
+
     public static readonly DiagnosticDescriptor NoItemType = Error("DB0100",
         "No [GetItems] member and no getter to infer the item type from",
         "'{0}' has no [GetItems] method and no [GetX]/[GetY] getter, so the item type is unknown; add a [GetItems] method such as 'static IEnumerable<string> Files(string root)'");

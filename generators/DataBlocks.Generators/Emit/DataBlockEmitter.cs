@@ -176,7 +176,9 @@ internal static class DataBlockEmitter
         var (type, name, _, _) = SourceParameter(spec);
         w.WriteLine($"private static {Generic}.IReadOnlyList<{spec.ItemType}> __DataBlocks_Items({type} {name}) =>");
         if (spec.GetItems is { } g)
-            w.WriteLine($"    {Data}.ItemSource.Collect(() => {spec.FullTypeName}.{Id(g.MethodName)}({name}), {Literal(spec.TypeName + "." + g.MethodName)}, {name});");
+            // The item type is explicit and the sequence's nullability forgiven: IEnumerable<Row?> gives Row items (null
+            // items are refused at run time, naming the member).
+            w.WriteLine($"    {Data}.ItemSource.Collect<{spec.ItemType}>(() => {spec.FullTypeName}.{Id(g.MethodName)}({name})!, {Literal(spec.TypeName + "." + g.MethodName)}, {name});");
         else
             w.WriteLine($"    {Data}.ItemSource.Collect(() => {name}, {Literal(spec.TypeName + " items")}, null);");
     }

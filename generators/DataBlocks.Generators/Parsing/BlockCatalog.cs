@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using DataBlocks.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -18,7 +19,7 @@ internal static class BlockCatalog
         KnownNames.MultiCategoryBlock => "a sequence of labels: IEnumerable<T> of string, bool, char, an enum or an integer type",
         KnownNames.RegressionBlock => "a number (float, double, decimal, an integer type) or a sequence of numbers",
         KnownNames.PointBlock => "a sequence of points: IEnumerable<T> of System.Numerics.Vector2, System.Drawing.PointF, System.Drawing.Point, SkiaSharp.SKPoint, (float, float), (double, double) or (int, int)",
-        KnownNames.CategoricalBlock => "a key: string, an enum, an integer type, Guid, char, bool, or any type implementing IComparable<T>",
+        KnownNames.CategoricalBlock => "a key: string, an enum, an integer type, Guid, char, bool, or a type with an order (IComparable<T> or IComparable) and value equality (a struct, a record, or a class that overrides Equals)",
         _ => "its IBlock<TValue> value type",
     };
 
@@ -144,8 +145,29 @@ internal static class BlockCatalog
         if (IsLabel(t)) return true;
         if (t.ToDisplayString() == "System.Guid") return true;
         if (t.TypeKind is TypeKind.Interface or TypeKind.TypeParameter or TypeKind.Error) return false;
-        return t.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "System.IComparable<T>"
-                                        && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], t));
+        return IsOrdered(t) && (t.IsValueType || HasValueEquality(t));
+    }
+
+    /// <summary>
+    /// What the runtime's vocabulary sorts by: <c>IComparable&lt;T&gt;</c> of the type or of a base type (the interface is
+    /// contravariant), or the non-generic <c>IComparable</c>.
+    /// </summary>
+    private static bool IsOrdered(ITypeSymbol t) => t.AllInterfaces.Any(i =>
+        i.ToDisplayString() == "System.IComparable"
+        || i.OriginalDefinition.ToDisplayString() == "System.IComparable<T>" && SelfAndBases(t).Any(b => SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], b)));
+
+    /// <summary>
+    /// Keys are found in a hash table: a class needs equality of its own (<c>IEquatable&lt;T&gt;</c> of itself, or an
+    /// <c>Equals(object)</c> override, as records have), or each row's instance would be a key of its own.
+    /// </summary>
+    private static bool HasValueEquality(ITypeSymbol t) =>
+        t.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == "System.IEquatable<T>" && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], t))
+        || SelfAndBases(t).TakeWhile(b => b.SpecialType != SpecialType.System_Object).Any(b => b.GetMembers("Equals").OfType<IMethodSymbol>()
+            .Any(m => m.IsOverride && m.Parameters.Length == 1 && m.Parameters[0].Type.SpecialType == SpecialType.System_Object));
+
+    private static IEnumerable<ITypeSymbol> SelfAndBases(ITypeSymbol t)
+    {
+        for (ITypeSymbol? b = t; b is not null; b = b.BaseType) yield return b;
     }
 
     private static bool IsPoint(ITypeSymbol t)

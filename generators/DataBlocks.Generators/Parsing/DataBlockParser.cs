@@ -104,6 +104,8 @@ internal static class DataBlockParser
                 Report(DiagnosticDescriptors.ClassMustBePartial, _syntax.Identifier.GetLocation(), ClassName);
             if (_class.TypeParameters.Length > 0)
                 Report(DiagnosticDescriptors.ClassIsGeneric, _syntax.Identifier.GetLocation(), ClassName, "it is generic");
+            if (_class.IsFileLocal)
+                Report(DiagnosticDescriptors.ClassIsFileLocal, _syntax.Identifier.GetLocation(), ClassName);
             for (var outer = _class.ContainingType; outer is not null; outer = outer.ContainingType)
             {
                 if (outer.TypeParameters.Length > 0)
@@ -432,6 +434,13 @@ internal static class DataBlockParser
                     continue;
                 }
 
+                if (!isInput && block.BuiltIn == KnownNames.CategoricalBlock)
+                {
+                    // Named before the getter is bound: DB0203/DB0201 would otherwise ask for a key getter that cannot work.
+                    Report(DiagnosticDescriptors.CategoricalTarget, block.Location, ClassName, block.Display);
+                    ok = false;
+                    continue;
+                }
                 var valueType = BlockCatalog.NotAnnotated(getter?.ReturnType ?? itemType);
                 BlockCatalog.Binding? binding;
                 if (block.BuiltIn is { } builtIn)
@@ -458,7 +467,7 @@ internal static class DataBlockParser
                     ok = false;
                     continue;
                 }
-                if (!isInput && binding.Kind == BlockKind.Categorical)
+                if (!isInput && binding.Kind == BlockKind.Categorical)   // a custom block over CategoricalBlock<T>
                 {
                     Report(DiagnosticDescriptors.CategoricalTarget, block.Location, ClassName, block.Display);
                     ok = false;
@@ -500,7 +509,7 @@ internal static class DataBlockParser
 
         private static readonly HashSet<string> Reserved = new()
         {
-            "Raw", "Size", "Dispose", "Equals", "GetHashCode", "ToString", "GetType", "Deconstruct", "EqualityContract", "Clone",
+            "Raw", "Size", "Dispose", "Equals", "GetHashCode", "ToString", "GetType", "Deconstruct", "EqualityContract", "Clone", "PrintMembers",
         };
 
         private string UniqueName(string name, HashSet<string> used)
@@ -617,10 +626,43 @@ internal static class DataBlockParser
         private void CheckAccessible(ITypeSymbol type, string role)
         {
             ISymbol within = (ISymbol?)_class.ContainingType ?? _class.ContainingAssembly;
-            bool visible = _compilation.IsSymbolAccessibleWithin(type, within);
-            bool consistent = Level(type) >= Level(_class);
+            bool visible = _compilation.IsSymbolAccessibleWithin(type, within) && !Types(type).Any(t => t.IsFileLocal);
+            // Internal and protected do not order: an internal type is narrower than a protected class (seen from derived
+            // types in other assemblies), and a protected type than an internal class.
+            var (typeInAssembly, typeInHierarchy) = Domain(Types(type));
+            var (classInAssembly, classInHierarchy) = Domain(Types(_class));
+            bool consistent = Level(type) >= Level(_class)
+                              && (!typeInAssembly || classInAssembly) && (!typeInHierarchy || classInHierarchy);
             if (visible && consistent) return;
             Report(DiagnosticDescriptors.InaccessibleType, _syntax.Identifier.GetLocation(), type.ToDisplayString(), role, ClassName);
+        }
+
+        /// <summary>A type, its containing types, and (for arrays and generics) the types it is made of.</summary>
+        private static IEnumerable<INamedTypeSymbol> Types(ITypeSymbol type)
+        {
+            switch (type)
+            {
+                case IArrayTypeSymbol array:
+                    foreach (var t in Types(array.ElementType)) yield return t;
+                    break;
+                case INamedTypeSymbol named:
+                    for (INamedTypeSymbol? t = named; t is not null; t = t.ContainingType) yield return t;
+                    foreach (var arg in named.TypeArguments)
+                        foreach (var t in Types(arg)) yield return t;
+                    break;
+            }
+        }
+
+        /// <summary>Whether the types' accessibility keeps them inside their assembly, and inside a class hierarchy.</summary>
+        private static (bool InAssembly, bool InHierarchy) Domain(IEnumerable<INamedTypeSymbol> types)
+        {
+            bool inAssembly = false, inHierarchy = false;
+            foreach (var t in types)
+            {
+                inAssembly |= t.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedAndInternal or Accessibility.Private;
+                inHierarchy |= t.DeclaredAccessibility is Accessibility.Protected or Accessibility.ProtectedAndInternal or Accessibility.Private;
+            }
+            return (inAssembly, inHierarchy);
         }
 
         /// <summary>Effective accessibility as a number: public 4, protected internal 3, internal/protected 2, private protected 1, private 0.</summary>

@@ -64,7 +64,7 @@ namespace Demo
             new global::Demo.DogsCatsDataLoaders(Definition, __DataBlocks_Items(root), options);
 
         private static global::System.Collections.Generic.IReadOnlyList<string> __DataBlocks_Items(string root) =>
-            global::DataBlocks.Data.ItemSource.Collect(() => global::Demo.DogsCats.Files(root), "DogsCats.Files", root);
+            global::DataBlocks.Data.ItemSource.Collect<string>(() => global::Demo.DogsCats.Files(root)!, "DogsCats.Files", root);
     }
 
     /// <summary>An item of <see cref="DogsCats"/> as its getters see it: one value per block.</summary>

@@ -64,7 +64,7 @@ namespace Demo
             new global::Demo.PlanetDataLoaders(Definition, __DataBlocks_Items(root), options);
 
         private static global::System.Collections.Generic.IReadOnlyList<global::Demo.PlanetRow> __DataBlocks_Items(string root) =>
-            global::DataBlocks.Data.ItemSource.Collect(() => global::Demo.Planet.Rows(root), "Planet.Rows", root);
+            global::DataBlocks.Data.ItemSource.Collect<global::Demo.PlanetRow>(() => global::Demo.Planet.Rows(root)!, "Planet.Rows", root);
     }
 
     /// <summary>An item of <see cref="Planet"/> as its getters see it: one value per block.</summary>

@@ -64,7 +64,7 @@ namespace Demo
             new global::Demo.FacesDataLoaders(Definition, __DataBlocks_Items(csv), options);
 
         private static global::System.Collections.Generic.IReadOnlyList<global::Demo.Face> __DataBlocks_Items(string csv) =>
-            global::DataBlocks.Data.ItemSource.Collect(() => global::Demo.Faces.Read(csv), "Faces.Read", csv);
+            global::DataBlocks.Data.ItemSource.Collect<global::Demo.Face>(() => global::Demo.Faces.Read(csv)!, "Faces.Read", csv);
     }
 
     /// <summary>An item of <see cref="Faces"/> as its getters see it: one value per block.</summary>

@@ -64,7 +64,7 @@ namespace Demo
             new global::Demo.AgesDataLoaders(Definition, __DataBlocks_Items(root), options);
 
         private static global::System.Collections.Generic.IReadOnlyList<string> __DataBlocks_Items(string root) =>
-            global::DataBlocks.Data.ItemSource.Collect(() => global::Demo.Ages.Files(root), "Ages.Files", root);
+            global::DataBlocks.Data.ItemSource.Collect<string>(() => global::Demo.Ages.Files(root)!, "Ages.Files", root);
     }
 
     /// <summary>An item of <see cref="Ages"/> as its getters see it: one value per block.</summary>
