@@ -121,12 +121,14 @@ static int Collab(string repo, bool check, bool write)
     Console.WriteLine($"Machine: {machine}");
     var (loading, training, source) = CollabBenchmark.Run(repo, Console.Out);
     double baseline = loading[0].RowsPerSecond;
-    double columnar = loading[^1].RowsPerSecond / baseline;
+    double columnar = loading[^1].RowsPerSecond / baseline, columnarWhole = loading[0].WholeRun / loading[^1].WholeRun;
+    // Targets on the mean epoch after the warm-up (as samples/MovieLens checks them): a slow epoch counts, as a median's would not.
     double hand = training[0].Seconds, dot = training[1].Seconds, nn = training[2].Seconds;
     bool dotOk = dot <= 2.0, nnOk = nn <= 5.0;
-    string verdict = $"Targets: dot product ≤ 2.0 s per epoch: {dot:F2} s ({(dotOk ? "met" : "MISSED")}; fastai 2.7: 4.1 s); " +
+    string verdict = $"Targets (mean epoch after the warm-up): dot product ≤ 2.0 s per epoch: {dot:F2} s ({(dotOk ? "met" : "MISSED")}; fastai 2.7: 4.1 s); " +
                      $"EmbeddingNN ≤ 5.0 s per epoch: {nn:F2} s ({(nnOk ? "met" : "MISSED")}; fastai 2.7: 15 s). " +
-                     $"Columnar loading {columnar:0.0}× the per-item loader; the Learner's dot-product epoch is {dot / hand:0.00}× the hand-written loop's.";
+                     $"Columnar loading {columnar:0.0}× the per-item loader's rows/s ({columnarWhole:0.0}× over the whole run, encoding included); " +
+                     $"the Learner's dot-product epoch takes {dot / hand:0.00}× the hand-written loop's ({training[1].WholeRun / training[0].WholeRun:0.00}× over the whole run).";
     Console.WriteLine(verdict);
     if (write)
     {
@@ -136,22 +138,26 @@ static int Collab(string repo, bool check, bool write)
         md.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd} on {machine}.");
         md.AppendLine($"Data: {source}. Batch size 64, CPU.");
         md.AppendLine();
-        md.AppendLine("Loading: one training epoch of (user, title, rating) batches, median of 3 after a warm-up. The per-item loaders get");
+        md.AppendLine($"Loading: one training epoch of (user, title, rating) batches: the median of 3 passes after a warm-up, and the whole run");
+        md.AppendLine($"({CollabBenchmark.Passes} passes, the warm-up included: the columnar loader encodes the split there). The per-item loaders get");
         md.AppendLine("an item transform that changes nothing, which sends them down the path images take (a sample object per row,");
         md.AppendLine("collation per batch); the columnar loader slices tensors encoded once.");
         md.AppendLine();
-        md.AppendLine("| loader | rows/s | × baseline |");
-        md.AppendLine("|---|---:|---:|");
-        foreach (var f in loading) md.AppendLine($"| {f.Name} | {Report.Number(f.RowsPerSecond)} | {f.RowsPerSecond / baseline:0.00} |");
+        md.AppendLine("| loader | rows/s (median pass) | × baseline | whole run, s | × baseline |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var f in loading)
+            md.AppendLine($"| {f.Name} | {Report.Number(f.RowsPerSecond)} | {f.RowsPerSecond / baseline:0.00} | {f.WholeRun:F2} | {loading[0].WholeRun / f.WholeRun:0.00} |");
         md.AppendLine();
-        md.AppendLine("Training: seconds per epoch (80,000 training rows with backward and an Adam step, then 20,000 validation rows), the");
-        md.AppendLine("median of 3 epochs after a warm-up epoch. fastbook's recipe: `FitOneCycle(5e-3, wd: 0.1)`, 50 factors, y range (0, 5.5).");
+        md.AppendLine("Training: seconds per epoch (80,000 training rows with backward and an Adam step, then 20,000 validation rows): the");
+        md.AppendLine($"mean of 3 epochs after a warm-up epoch (the targets' figure), and the whole run (model creation and {CollabBenchmark.Passes} epochs) per");
+        md.AppendLine("epoch. fastbook's recipe: `FitOneCycle(5e-3, wd: 0.1)`, 50 factors, y range (0, 5.5).");
         md.AppendLine("The baseline is the same `EmbeddingDotBias` trained by a hand-written TorchSharp loop (TorchSharp's AdamW, same");
         md.AppendLine("batches); the Learner steps fastai's Adam with its own kernel (the same arithmetic, one pass per parameter).");
         md.AppendLine();
-        md.AppendLine("| model and loop | seconds per epoch | rows/s |");
-        md.AppendLine("|---|---:|---:|");
-        foreach (var f in training) md.AppendLine($"| {f.Name} | {f.Seconds:F2} | {Report.Number(f.RowsPerSecond)} |");
+        md.AppendLine("| model and loop | s per epoch (mean) | rows/s | whole run, s per epoch | × baseline's time |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var f in training)
+            md.AppendLine($"| {f.Name} | {f.Seconds:F2} | {Report.Number(f.RowsPerSecond)} | {f.WholeRunPerPass:F2} | {f.WholeRun / training[0].WholeRun:0.00} |");
         md.AppendLine();
         md.AppendLine(verdict);
         string docs = Path.Combine(repo, "docs", "benchmarks.md");

@@ -14,12 +14,19 @@ using MovieLens;
 
 const double DotTarget = 0.821, NnTarget = 0.866, DotSeconds = 2.0, NnSeconds = 5.0;
 var clock = Stopwatch.StartNew();
-string folder = args.Length > 0 ? args[0] : FindData();
+string? folder = args.Length > 0 ? args[0] : FindData();
+if (folder is null)
+{
+    Console.Error.WriteLine("ml-100k was not found under ../shared/data. Download MovieLens 100k from GroupLens, unzip it, and pass the folder " +
+                            "that holds u.data and u.item: dotnet run --project samples/MovieLens -c Release -- <folder>");
+    return 2;
+}
 string output = Path.Combine(".data", "movielens");
 TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
 
 var read = Stopwatch.StartNew();
-using var dls = Ratings.DataLoaders(folder, bs: 64, seed: 42);
+using var dls = Open(folder);
+if (dls is null) return 2;
 Console.WriteLine($"Read and encoded {dls.TypedDatasets.Train.Count + dls.TypedDatasets.Valid.Count:N0} ratings in {read.Elapsed.TotalSeconds:F2} s.");
 Console.WriteLine(dls.Summary());
 foreach (string line in dls.Train.DescribeBatch(5)) Console.WriteLine(line);
@@ -31,7 +38,9 @@ using var learn = CollabLearner.Create(dls, nFactors: 50, yRange: (0, 5.5), opti
 Console.WriteLine("\nEmbeddingDotBias — fit_one_cycle(5, 5e-3, wd=0.1)");
 var dot = learn.FitOneCycle(5, 5e-3, wd: 0.1);
 double dotMse = dot[^1].ValidLoss;
-double dotEpoch = Median(dot.Select(r => r.Time.TotalSeconds));
+// Seconds per epoch: the mean of epochs 2–5 (every one counts: a mean, not a median); the first also pays the warm-up
+// (JIT, the first native allocations) and is printed beside it.
+double dotEpoch = dot.Skip(1).Average(r => r.Time.TotalSeconds);
 
 // 2. What the model learned.
 var films = CollabModel<int, string>.From(learn);
@@ -61,32 +70,40 @@ using var nnLearn = CollabLearner.Create(dls, useNn: true, layers: [100, 50], yR
 Console.WriteLine("\nEmbeddingNN [100, 50] — fit_one_cycle(5, 5e-3, wd=0.1)");
 var nn = nnLearn.FitOneCycle(5, 5e-3, wd: 0.1);
 double nnMse = nn[^1].ValidLoss;
-double nnEpoch = Median(nn.Select(r => r.Time.TotalSeconds));
+double nnEpoch = nn.Skip(1).Average(r => r.Time.TotalSeconds);
 
 var checks = new List<(string, bool)>
 {
     ($"dot product: valid MSE {dotMse:F4} (target ≤ {DotTarget})", dotMse <= DotTarget),
-    ($"dot product: {dotEpoch:F2} s per epoch (median; target ≤ {DotSeconds} s)", dotEpoch <= DotSeconds),
+    ($"dot product: {dotEpoch:F2} s per epoch (mean of epochs 2–5; the first {dot[0].Time.TotalSeconds:F2} s; target ≤ {DotSeconds} s)", dotEpoch <= DotSeconds),
     ($"EmbeddingNN: valid MSE {nnMse:F4} (target ≤ {NnTarget})", nnMse <= NnTarget),
-    ($"EmbeddingNN: {nnEpoch:F2} s per epoch (median; target ≤ {NnSeconds} s)", nnEpoch <= NnSeconds),
+    ($"EmbeddingNN: {nnEpoch:F2} s per epoch (mean of epochs 2–5; the first {nn[0].Time.TotalSeconds:F2} s; target ≤ {NnSeconds} s)", nnEpoch <= NnSeconds),
 };
 Console.WriteLine();
 foreach (var (text, ok) in checks) Console.WriteLine($"{(ok ? "met   " : "MISSED")} {text}");
 Console.WriteLine($"{clock.Elapsed:mm\\:ss} in all. Files in {Path.GetFullPath(output)}.");
 return checks.All(c => c.Item2) ? 0 : 1;
 
-static double Median(IEnumerable<double> values)
+// The ratings as loaders; a missing or bad file is a message naming it (and exit code 2), not a stack trace.
+static RatingsDataLoaders? Open(string folder)
 {
-    var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    try
+    {
+        return Ratings.DataLoaders(folder, bs: 64, seed: 42);
+    }
+    catch (DataBlocksException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return null;
+    }
 }
 
-static string FindData()
+static string? FindData()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
         string candidate = Path.Combine(dir.FullName, "shared", "data", "ml-100k");
         if (File.Exists(Path.Combine(candidate, "u.data"))) return candidate;
     }
-    throw new DirectoryNotFoundException("ml-100k was not found under ../shared/data; pass the folder that holds u.data and u.item.");
+    return null;
 }
