@@ -18,7 +18,7 @@ public sealed record DataLoaderOptions
     /// <summary>Seeds shuffling and augmentation; the same seed gives the same batches. Null = a fresh seed per loader.</summary>
     public int? Seed { get; init; }
 
-    /// <summary>Background threads decoding batches; 0 decodes on the calling thread. Null = the number of cores (fastai's default).</summary>
+    /// <summary>Background threads decoding batches; 0 decodes on the calling thread. Null = the number of cores, at most 16 (fastai's default is the number of cores).</summary>
     public int? Workers { get; init; }
 
     /// <summary>Batches decoded ahead per worker (bounded prefetch queue).</summary>
