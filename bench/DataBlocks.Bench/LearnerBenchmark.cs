@@ -31,7 +31,8 @@ public partial class Digits
 /// </summary>
 internal static class LearnerBenchmark
 {
-    public static (double HandSeconds, double LearnerSeconds, string Source, int Batches) Run(string repo, int epochs, TextWriter log)
+    /// <returns>The median epochs, and the median of the per-pair ratios Learner / hand-written (each pair runs back to back).</returns>
+    public static (double HandSeconds, double LearnerSeconds, double Ratio, string Source, int Batches) Run(string repo, int epochs, TextWriter log)
     {
         string mnist = Path.GetFullPath(Path.Combine(repo, "..", "shared", "data", "mnist", "mnist_sample"));
         string source;
@@ -71,7 +72,8 @@ internal static class LearnerBenchmark
             learner.Add(clock.Elapsed.TotalSeconds);
             log.WriteLine($"  epoch {e + 1}: hand-written {hand[^1]:F2} s, Learner {learner[^1]:F2} s");
         }
-        return (Stats.Median(hand), Stats.Median(learner), source, handDls.Train.Count + handDls.Valid.Count);
+        return (Stats.Median(hand), Stats.Median(learner), Stats.Median(learner.Select((l, e) => l / hand[e]).ToArray()), source,
+            handDls.Train.Count + handDls.Valid.Count);
     }
 
     /// <summary>The loop a TorchSharp user writes by hand: one dispose scope per batch, then a validation pass.</summary>

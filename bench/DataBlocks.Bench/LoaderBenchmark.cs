@@ -10,7 +10,9 @@ using TorchSharp;
 namespace DataBlocks.Bench;
 
 /// <summary>One measured configuration.</summary>
-internal sealed record Measurement(string Name, string What, double ImagesPerSecond, double Seconds, int Images);
+/// <param name="Ratio">Against the baseline: the median of the per-trial ratios (each trial times the baseline and the
+/// loaders back to back, so a slow spell of the machine weighs on both sides of a ratio).</param>
+internal sealed record Measurement(string Name, string What, double ImagesPerSecond, double Seconds, int Images, double Ratio);
 
 /// <summary>
 /// Images per second through the training DataLoader (decode + Resize(224) crop + collate + uint8→float + normalise),
@@ -40,12 +42,13 @@ internal static class LoaderBenchmark
         double rawRate = Stats.Median(raw);
         var result = new List<Measurement>
         {
-            new("SkiaSharp decode + resize, 1 thread (baseline)", "decode + resize", rawRate, files.Count / rawRate, files.Count),
+            new("SkiaSharp decode + resize, 1 thread (baseline)", "decode + resize", rawRate, files.Count / rawRate, files.Count, 1),
         };
         foreach (var (workers, runs) in loaders)
         {
             var median = runs.OrderBy(r => r.Rate).ElementAt(runs.Count / 2);
-            result.Add(new($"DataLoader, {workers} worker{(workers == 1 ? "" : "s")}", "decode + resize + collate + normalise", median.Rate, median.Seconds, median.Images));
+            double ratio = Stats.Median(runs.Select((r, t) => r.Rate / raw[t]).ToArray());
+            result.Add(new($"DataLoader, {workers} worker{(workers == 1 ? "" : "s")}", "decode + resize + collate + normalise", median.Rate, median.Seconds, median.Images, ratio));
         }
         return result;
     }

@@ -1,5 +1,5 @@
 // DataBlocks benchmarks: whole-run figures with a baseline measured in the same run, written to docs/benchmarks.md.
-//   dotnet run --project bench/DataBlocks.Bench -c Release                 data-loading benchmark (3 trials)
+//   dotnet run --project bench/DataBlocks.Bench -c Release                 data-loading benchmark (5 trials)
 //   dotnet run --project bench/DataBlocks.Bench -c Release -- --check      ... and exit 1 when a target is missed
 //   dotnet run --project bench/DataBlocks.Bench -c Release -- micro        BenchmarkDotNet micro-benchmarks
 //   dotnet run --project bench/DataBlocks.Bench -c Release -- datasets     validation runs over ../shared/data
@@ -22,7 +22,7 @@ if (args.Contains("micro"))
     return 0;
 }
 
-int trials = args.SkipWhile(a => a != "--trials").Skip(1).Select(int.Parse).FirstOrDefault(3);
+int trials = args.SkipWhile(a => a != "--trials").Skip(1).Select(int.Parse).FirstOrDefault(5);
 bool check = args.Contains("--check");
 bool write = !args.Contains("--no-write");
 string repo = Repo.Root();
@@ -34,14 +34,13 @@ Console.WriteLine($"Machine: {machine}");
 Console.WriteLine($"Data:    {source}");
 var results = LoaderBenchmark.Run(folder, trials, Console.Out);
 
-double raw = results[0].ImagesPerSecond;
 var table = new Table().AddColumns("configuration", "images/s", "× baseline", "seconds", "images");
 foreach (var r in results)
-    table.AddRow(r.Name, Report.Number(r.ImagesPerSecond), (r.ImagesPerSecond / raw).ToString("0.00"), r.Seconds.ToString("0.00"), r.Images.ToString());
+    table.AddRow(r.Name, Report.Number(r.ImagesPerSecond), r.Ratio.ToString("0.00"), r.Seconds.ToString("0.00"), r.Images.ToString());
 AnsiConsole.Write(table);
 
-double zero = results.Single(r => r.Name.Contains("0 workers")).ImagesPerSecond / raw;
-double two = results.Single(r => r.Name.Contains("2 workers")).ImagesPerSecond / raw;
+double zero = results.Single(r => r.Name.Contains("0 workers")).Ratio;
+double two = results.Single(r => r.Name.Contains("2 workers")).Ratio;
 bool zeroOk = zero >= 0.9, twoOk = two >= 1.6;
 string verdict = $"Targets: 2 workers ≥ 1.60× baseline: {two:0.00}× ({(twoOk ? "met" : "MISSED")}); " +
                  $"0 workers within 10% of baseline (≥ 0.90×): {zero:0.00}× ({(zeroOk ? "met" : "MISSED")}).";
@@ -53,7 +52,8 @@ if (write)
     md.AppendLine("## Data loading: images per second through the training DataLoader");
     md.AppendLine();
     md.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd} on {machine}.");
-    md.AppendLine($"Data: {source}. Each figure is the median of {trials} trials after a warm-up; files are in the page cache.");
+    md.AppendLine($"Data: {source}. Images/s and seconds are the median of {trials} trials after a warm-up; × baseline is the median of the");
+    md.AppendLine("per-trial ratios (each trial times the baseline and both loaders back to back); files are in the page cache.");
     md.AppendLine();
     md.AppendLine("The loader decodes each JPEG, crops and resizes it to 224×224 (`Resize(224)`, a random window), collates 64 into");
     md.AppendLine("a batch while converting to float and normalising with ImageNet statistics (on the CPU, `IntToFloatTensor` and");
@@ -65,7 +65,7 @@ if (write)
     md.AppendLine("| configuration | images/s | × baseline | seconds | images |");
     md.AppendLine("|---|---:|---:|---:|---:|");
     foreach (var r in results)
-        md.AppendLine($"| {r.Name} | {Report.Number(r.ImagesPerSecond)} | {r.ImagesPerSecond / raw:0.00} | {r.Seconds:0.00} | {r.Images} |");
+        md.AppendLine($"| {r.Name} | {Report.Number(r.ImagesPerSecond)} | {r.Ratio:0.00} | {r.Seconds:0.00} | {r.Images} |");
     md.AppendLine();
     md.AppendLine(verdict);
     string docs = Path.Combine(repo, "docs", "benchmarks.md");
@@ -81,8 +81,8 @@ static int LearnerOverhead(string repo, bool check, bool write)
     string machine = Report.Machine();
     Console.WriteLine($"Machine: {machine}");
     const int epochs = 5;
-    var (hand, learner, source, batches) = LearnerBenchmark.Run(repo, epochs, Console.Out);
-    double overhead = learner / hand - 1;
+    var (hand, learner, ratio, source, batches) = LearnerBenchmark.Run(repo, epochs, Console.Out);
+    double overhead = ratio - 1;   // paired: the median of the per-epoch ratios
     bool ok = overhead <= 0.05;
     string verdict = $"Target: Learner overhead ≤ 5%: {overhead:P1} ({(ok ? "met" : "MISSED")}).";
     Console.WriteLine($"Data: {source}");
@@ -99,7 +99,7 @@ static int LearnerOverhead(string repo, bool check, bool write)
         md.AppendLine("the same optimizer settings (AdamW, lr 1e-3, β (0.9, 0.99), ε 1e-5, wd 0.01), then validate with accuracy. The");
         md.AppendLine("hand-written loop is what a TorchSharp user writes: a dispose scope per batch, forward, loss, backward, step. The");
         md.AppendLine("Learner runs its callbacks (recorder, smoothed loss, metrics), the NaN guard and the optimizer's parameter groups.");
-        md.AppendLine($"Median of {epochs} epochs each, alternating, after a warm-up epoch.");
+        md.AppendLine($"Median of {epochs} epochs each, alternating, after a warm-up epoch; the overhead is the median of the {epochs} per-pair ratios.");
         md.AppendLine();
         md.AppendLine("| loop | seconds per epoch |");
         md.AppendLine("|---|---:|");
