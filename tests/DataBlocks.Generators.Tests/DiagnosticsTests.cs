@@ -187,6 +187,35 @@ public class DiagnosticsTests
         """, ["'Pets' is file-local", "internal"]);
 
     [Fact]
+    public void DB0009_Class_Nested_In_A_File_Local_Type() => Expect("DB0009", $$"""
+        file partial class Outer
+        {
+            [Block(ImageBlock, CategoryBlock)]
+            internal partial class [|Pets|]
+            {
+            {{Members}}
+            }
+        }
+        """, ["'Pets' is file-local"]);
+
+    [Fact]
+    public void DB0201_A_Struct_Key_Ordered_Only_As_Object() => Expect("DB0201", """
+        public readonly record struct Code(int V) : IComparable<object>
+        {
+            public int CompareTo(object? other) => other is Code c ? V.CompareTo(c.V) : 1;
+        }
+
+        [Block(CategoricalBlock, RegressionBlock)]
+        public partial class Ratings
+        {
+            [GetItems] static IEnumerable<int> Ids(string root) => new[] { 1 };
+            [GetX] static [|Code|] User(int id) => new Code(id);
+            [GetY] static float Stars(int id) => 3;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
+        }
+        """, ["'User'", "'Demo.Code'"]);
+
+    [Fact]
     public void DB0008_Member_Named_Like_A_Generated_One() => Expect("DB0008", $$"""
         [Block(ImageBlock, CategoryBlock)]
         public partial class Pets

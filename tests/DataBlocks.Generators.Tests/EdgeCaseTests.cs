@@ -98,14 +98,17 @@ public class EdgeCaseTests
             public override bool Equals(object? other) => other is Code c && c.Text == Text;
             public override int GetHashCode() => Text.GetHashCode();
         }
-        public sealed record Rating(UserKey User, Code Movie, float Stars);
+        public interface IKey { int Id { get; } }
+        public sealed record Film(int Id) : IKey, IComparable<IKey> { public int CompareTo(IKey? other) => Id.CompareTo(other?.Id ?? 0); }
+        public sealed record Rating(UserKey User, Code Movie, Film Film, float Stars);
 
-        [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+        [Block(CategoricalBlock, CategoricalBlock, CategoricalBlock, RegressionBlock)]
         public partial record Ratings
         {
             [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
             [GetX(0)] static UserKey User(Rating r) => r.User;
             [GetX(1)] static Code PrintMembers(Rating r) => r.Movie;
+            [GetX(2)] static Film Film(Rating r) => r.Film;
             [GetY] static float Stars(Rating r) => r.Stars;
             [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
         }

@@ -81,6 +81,14 @@ public class CallbackTests
         learn.Fit(1, 1e-2, callbacks: [new GradientClip(maxNorm: 0.01), norm]);
         Assert.NotEmpty(norm.Norms);
         Assert.All(norm.Norms, n => Assert.True(n <= 0.0100001, $"norm {n}"));
+
+        // With frozen layers (parameters without a gradient) the clip bounds what does train.
+        using var frozen = TinyRegression.ThreeGroups(TinyRegression.Loaders());
+        frozen.Freeze();
+        var frozenNorm = new GradNorm();
+        frozen.Fit(1, 1e-2, callbacks: [new GradientClip(maxNorm: 0.01), frozenNorm]);
+        Assert.NotEmpty(frozenNorm.Norms);
+        Assert.All(frozenNorm.Norms, n => Assert.True(n <= 0.0100001, $"norm with frozen layers {n}"));
     }
 
     [Fact]

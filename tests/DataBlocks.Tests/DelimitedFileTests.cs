@@ -25,6 +25,11 @@ public class DelimitedFileTests
 
     public sealed record Graded(int User, Grade Grade);
 
+    public sealed record Remark(int User, string Note = "")
+    {
+        public string Shout => Note.ToUpperInvariant();   // computed: not a column, never checked
+    }
+
     private static readonly DelimitedOptions Tsv = new() { Delimiter = "\t", HasHeader = false };
 
     private static string Write(TempDir dir, string name, string text, Encoding? encoding = null)
@@ -105,6 +110,9 @@ public class DelimitedFileTests
         string blank = Write(dir, "blank.csv", "title,year\nA,1990\n ,1991\n");
         Assert.Contains("line 3: Title is empty", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(blank)).Message);
         Assert.Equal([new WithNote(1, 2, 3.5f, null, 1)], DelimitedFile.Read<WithNote>(Write(dir, "note.csv", "user,item,value,note\n1,2,3.5,\n")));   // a string? may be blank
+        // A parameter with a default may be blank or absent; a computed property is not a column.
+        Assert.Equal([new Remark(1, ""), new Remark(2, "hi")], DelimitedFile.Read<Remark>(Write(dir, "remarks.csv", "user,note\n1,\n2,hi\n")));
+        Assert.Equal([new Remark(1)], DelimitedFile.Read<Remark>(Write(dir, "users.csv", "user\n1\n")));
 
         Assert.Equal([new Graded(1, Grade.B)], DelimitedFile.Read<Graded>(Write(dir, "grades.csv", "user,grade\n1,B\n")));
         string seven = Write(dir, "seven.csv", "user,grade\n1,A\n2,7\n");

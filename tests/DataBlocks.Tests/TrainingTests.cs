@@ -27,8 +27,7 @@ public class TrainingTests
 
         var frozenWeight = learn.Model.named_parameters().First(p => p.name == "l0.weight").parameter;
         using var before = frozenWeight.detach().clone();
-        learn.Fit(1, 1e-2, callbacks: [new GradientClip()]);   // the frozen layers have no gradient for the clip to see
-        Assert.Null(frozenWeight.grad);
+        learn.Fit(1, 1e-2);
         Assert.True(frozenWeight.detach().eq(before).all().item<bool>(), "a frozen layer must not move (not even by weight decay)");
 
         learn.Unfreeze();

@@ -115,6 +115,8 @@ internal static class DataBlockParser
                     r.GetSyntax(_ct) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
                 if (!partial)
                     Report(DiagnosticDescriptors.ContainingTypeNotPartial, _syntax.Identifier.GetLocation(), ClassName, outer.Name);
+                if (outer.IsFileLocal)   // only a top-level type carries 'file': a class nested in one is as local
+                    Report(DiagnosticDescriptors.ClassIsFileLocal, _syntax.Identifier.GetLocation(), ClassName);
             }
         }
 

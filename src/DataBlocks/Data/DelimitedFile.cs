@@ -127,18 +127,7 @@ public static class DelimitedFile
         var rows = new List<T>();
         var lines = new List<int>();
         var skipped = new List<BadRow>();
-        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0).ToArray();
-        var floats = properties
-            .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is var t && (t == typeof(float) || t == typeof(double)))
-            .ToArray();
-        // A blank field read into a string the record does not declare nullable is a missing value, not a key "".
-        var nullability = new NullabilityInfoContext();
-        var requiredStrings = properties.Where(p => p.PropertyType == typeof(string) && nullability.Create(p).ReadState == NullabilityState.NotNull).ToArray();
-        // An enum member takes its named values only ("7" converts to an undefined value; flags combine theirs).
-        var enums = properties
-            .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is { IsEnum: true } t && !t.IsDefined(typeof(FlagsAttribute), false))
-            .ToArray();
+
 
         using var reader = new StreamReader(path, options.Encoding ?? Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         using var csv = new CsvReader(reader, config);
@@ -148,6 +137,26 @@ public static class DelimitedFile
         foreach (var type in new[] { typeof(int), typeof(long), typeof(short), typeof(int?), typeof(long?), typeof(short?) })
             csv.Context.TypeConverterOptionsCache.GetOptions(type).NumberStyles = NumberStyles.Integer;
         RegisterMap<T>(csv, options.HasHeader, optional.Names, optional.Indices);
+
+        // The checks below look at the members the fields go to, not at computed properties.
+        var map = csv.Context.Maps[typeof(T)] ?? csv.Context.AutoMap<T>();
+        var mapped = new HashSet<string>(map.ParameterMaps.Count > 0   // a constructor takes the fields (its member maps serve writing)
+            ? map.ParameterMaps.Select(p => p.Data.Parameter.Name ?? "")
+            : map.MemberMaps.Select(m => m.Data.Member?.Name ?? ""), StringComparer.OrdinalIgnoreCase);
+        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && mapped.Contains(p.Name)).ToArray();
+        var floats = properties
+            .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is var t && (t == typeof(float) || t == typeof(double)))
+            .ToArray();
+        // A blank field read into a string the record does not declare nullable is a missing value, not a key "" (a
+        // parameter with a default may take it).
+        var nullability = new NullabilityInfoContext();
+        var requiredStrings = properties.Where(p => p.PropertyType == typeof(string) && !optional.Names.Contains(p.Name)
+                                                    && nullability.Create(p).ReadState == NullabilityState.NotNull).ToArray();
+        // An enum member takes its named values only ("7" converts to an undefined value; flags combine theirs).
+        var enums = properties
+            .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is { IsEnum: true } t && !t.IsDefined(typeof(FlagsAttribute), false))
+            .ToArray();
         string[]? header = null, trimmedHeader = null;
         if (options.HasHeader)
         {
