@@ -147,16 +147,38 @@ public class DiagnosticsTests
         public partial class Outer
         {
             protected enum Genre { Drama, Comedy }
-            protected internal sealed record Rating(int User, Genre Genre, float Stars);
+            protected internal sealed record Rating(int User, int Genre, float Stars);
 
             [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
             internal partial class [|Ratings|]
             {
                 [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
                 [GetX(0)] static int User(Rating r) => r.User;
-                [GetX(1)] static Genre Kind(Rating r) => r.Genre;
+                [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
                 [GetY] static float Stars(Rating r) => r.Stars;
                 [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            }
+        }
+        """, ["'Demo.Outer.Genre'", "the value of 'Kind'"]);
+
+    [Fact]
+    public void DB0007_Protected_Key_Of_A_DataBlock_In_Another_Hierarchy() => Expect("DB0007", """
+        public partial class Outer
+        {
+            protected enum Genre { Drama, Comedy }
+            protected internal sealed record Rating(int User, int Genre, float Stars);
+
+            public partial class Inner   // nested in Outer, but not derived from it: its derived classes may live anywhere
+            {
+                [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+                protected partial class [|Ratings|]
+                {
+                    [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+                    [GetX(0)] static int User(Rating r) => r.User;
+                    [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
+                    [GetY] static float Stars(Rating r) => r.Stars;
+                    [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+                }
             }
         }
         """, ["'Demo.Outer.Genre'", "the value of 'Kind'"]);

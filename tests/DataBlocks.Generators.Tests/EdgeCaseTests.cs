@@ -134,6 +134,44 @@ public class EdgeCaseTests
         """));
 
     [Fact]
+    public void Protected_Types_Of_A_Base_Class_Or_Reached_Through_A_Private_Class_Are_Accessible() => AssertCompilesCleanly(Run("""
+        public class Catalog
+        {
+            protected enum Genre { Drama, Comedy }
+            protected internal sealed record Rating(int User, int Genre, float Stars);
+        }
+
+        public partial class Shop : Catalog
+        {
+            [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+            protected partial class Ratings
+            {
+                [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+                [GetX(0)] static int User(Rating r) => r.User;
+                [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
+                [GetY] static float Stars(Rating r) => r.Stars;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            }
+        }
+
+        public partial class Store : Catalog
+        {
+            private partial class Inner
+            {
+                [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+                public partial class Ratings
+                {
+                    [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+                    [GetX(0)] static int User(Rating r) => r.User;
+                    [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
+                    [GetY] static float Stars(Rating r) => r.Stars;
+                    [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+                }
+            }
+        }
+        """), files: 2);
+
+    [Fact]
     public void A_Record_Can_Be_A_DataBlock() => AssertCompilesCleanly(Run("""
         [Block(ImageBlock, CategoryBlock)]
         public partial record Pets

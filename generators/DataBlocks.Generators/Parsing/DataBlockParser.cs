@@ -634,7 +634,8 @@ internal static class DataBlockParser
             var (typeInAssembly, typeInHierarchy) = Domain(Types(type));
             var (classInAssembly, classInHierarchy) = Domain(Types(_class));
             bool consistent = Level(type) >= Level(_class)
-                              && (!typeInAssembly || classInAssembly) && (!typeInHierarchy || classInHierarchy);
+                              && (!typeInAssembly || classInAssembly) && (!typeInHierarchy || classInHierarchy)
+                              && Types(type).All(ConfinesClass);
             if (visible && consistent) return;
             Report(DiagnosticDescriptors.InaccessibleType, _syntax.Identifier.GetLocation(), type.ToDisplayString(), role, ClassName);
         }
@@ -653,6 +654,24 @@ internal static class DataBlockParser
                         foreach (var t in Types(arg)) yield return t;
                     break;
             }
+        }
+
+        /// <summary>
+        /// A protected type is seen in its container's hierarchy only: the class must be confined there too, by a private or
+        /// protected member of its own chain whose container is that container or derives from it (being nested in it is
+        /// not enough: a public class nested in it has derived classes anywhere).
+        /// </summary>
+        private bool ConfinesClass(INamedTypeSymbol type)
+        {
+            if (type.DeclaredAccessibility is not (Accessibility.Protected or Accessibility.ProtectedAndInternal) || type.ContainingType is not { } scope)
+                return true;
+            for (var member = _class; member is not null; member = member.ContainingType)
+            {
+                if (member.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)) continue;
+                for (var b = member.ContainingType; b is not null; b = b.BaseType)
+                    if (SymbolEqualityComparer.Default.Equals(b.OriginalDefinition, scope.OriginalDefinition)) return true;
+            }
+            return false;
         }
 
         /// <summary>Whether the types' accessibility keeps them inside their assembly, and inside a class hierarchy.</summary>
