@@ -124,7 +124,7 @@ public class DiagnosticsTests
         """, ["'Demo.Row'", "the item type"]);
 
     [Fact]
-    public void DB0007_Internal_Key_Of_A_Protected_DataBlock() => Expect("DB0007", """
+    public void DB0007_Internal_Key_Of_A_Protected_DataBlock() => Expect("DB0007", $$"""
         internal enum Genre { Drama, Comedy }
         public sealed record Rating(int User, int Genre, float Stars);
 
@@ -133,17 +133,13 @@ public class DiagnosticsTests
             [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
             protected partial class [|Ratings|]
             {
-                [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
-                [GetX(0)] static int User(Rating r) => r.User;
-                [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
-                [GetY] static float Stars(Rating r) => r.Stars;
-                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+                {{GeneratorHarness.GenreRatingMembers}}
             }
         }
         """, ["'Demo.Genre'", "the value of 'Kind'"]);
 
     [Fact]
-    public void DB0007_Protected_Key_Of_An_Internal_DataBlock() => Expect("DB0007", """
+    public void DB0007_Protected_Key_Of_An_Internal_DataBlock() => Expect("DB0007", $$"""
         public partial class Outer
         {
             protected enum Genre { Drama, Comedy }
@@ -152,17 +148,13 @@ public class DiagnosticsTests
             [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
             internal partial class [|Ratings|]
             {
-                [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
-                [GetX(0)] static int User(Rating r) => r.User;
-                [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
-                [GetY] static float Stars(Rating r) => r.Stars;
-                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+                {{GeneratorHarness.GenreRatingMembers}}
             }
         }
         """, ["'Demo.Outer.Genre'", "the value of 'Kind'"]);
 
     [Fact]
-    public void DB0007_Protected_Key_Of_A_DataBlock_In_Another_Hierarchy() => Expect("DB0007", """
+    public void DB0007_Protected_Key_Of_A_DataBlock_In_Another_Hierarchy() => Expect("DB0007", $$"""
         public partial class Outer
         {
             protected enum Genre { Drama, Comedy }
@@ -173,29 +165,21 @@ public class DiagnosticsTests
                 [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
                 protected partial class [|Ratings|]
                 {
-                    [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
-                    [GetX(0)] static int User(Rating r) => r.User;
-                    [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
-                    [GetY] static float Stars(Rating r) => r.Stars;
-                    [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+                    {{GeneratorHarness.GenreRatingMembers}}
                 }
             }
         }
         """, ["'Demo.Outer.Genre'", "the value of 'Kind'"]);
 
     [Fact]
-    public void DB0007_File_Local_Key_Type() => Expect("DB0007", """
+    public void DB0007_File_Local_Key_Type() => Expect("DB0007", $$"""
         file enum Genre { Drama, Comedy }
         public sealed record Rating(int User, int Genre, float Stars);
 
         [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
         internal partial class [|Ratings|]
         {
-            [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
-            [GetX(0)] static int User(Rating r) => r.User;
-            [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
-            [GetY] static float Stars(Rating r) => r.Stars;
-            [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            {{GeneratorHarness.GenreRatingMembers}}
         }
         """, ["Genre", "the value of 'Kind'"]);
 

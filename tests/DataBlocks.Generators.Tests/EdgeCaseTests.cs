@@ -115,26 +115,22 @@ public class EdgeCaseTests
         """));
 
     [Fact]
-    public void A_Protected_DataBlock_May_Use_Protected_Types_Of_Its_Outer_Class() => AssertCompilesCleanly(Run("""
+    public void A_Protected_DataBlock_May_Use_Protected_Types_Of_Its_Outer_Class() => AssertCompilesCleanly(Run($$"""
         public partial class Outer
         {
             protected enum Genre { Drama, Comedy }
-            protected sealed record Rating(int User, Genre Genre, float Stars);
+            protected sealed record Rating(int User, int Genre, float Stars);
 
             [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
             protected partial class Ratings
             {
-                [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
-                [GetX(0)] static int User(Rating r) => r.User;
-                [GetX(1)] static Genre Kind(Rating r) => r.Genre;
-                [GetY] static float Stars(Rating r) => r.Stars;
-                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+                {{GeneratorHarness.GenreRatingMembers}}
             }
         }
         """));
 
     [Fact]
-    public void Protected_Types_Of_A_Base_Class_Or_Reached_Through_A_Private_Class_Are_Accessible() => AssertCompilesCleanly(Run("""
+    public void Protected_Types_Of_A_Base_Class_Or_Reached_Through_A_Private_Class_Are_Accessible() => AssertCompilesCleanly(Run($$"""
         public class Catalog
         {
             protected enum Genre { Drama, Comedy }
@@ -146,11 +142,7 @@ public class EdgeCaseTests
             [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
             protected partial class Ratings
             {
-                [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
-                [GetX(0)] static int User(Rating r) => r.User;
-                [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
-                [GetY] static float Stars(Rating r) => r.Stars;
-                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+                {{GeneratorHarness.GenreRatingMembers}}
             }
         }
 
@@ -161,11 +153,7 @@ public class EdgeCaseTests
                 [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
                 public partial class Ratings
                 {
-                    [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
-                    [GetX(0)] static int User(Rating r) => r.User;
-                    [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
-                    [GetY] static float Stars(Rating r) => r.Stars;
-                    [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+                    {{GeneratorHarness.GenreRatingMembers}}
                 }
             }
         }

@@ -70,6 +70,18 @@ internal static class GeneratorHarness
         return new GeneratorRun(driver, result, compilation, output, diagnostics);
     }
 
+    /// <summary>
+    /// The members of a ratings DataBlock over <c>Rating(int User, int Genre, float Stars)</c> whose second key is a
+    /// <c>Genre</c> enum: the accessibility tests declare those types with the accessibility they test.
+    /// </summary>
+    public const string GenreRatingMembers = """
+        [GetItems] static IEnumerable<Rating> Rows(string path) => new Rating[0];
+        [GetX(0)] static int User(Rating r) => r.User;
+        [GetX(1)] static Genre Kind(Rating r) => (Genre)r.Genre;
+        [GetY] static float Stars(Rating r) => r.Stars;
+        [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+        """;
+
     /// <summary>A source with the usual usings in front.</summary>
     public static string WithUsings(string body) => """
         using System;
