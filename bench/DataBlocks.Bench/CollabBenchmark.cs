@@ -29,14 +29,14 @@ public partial class BenchRatings
 /// <summary>
 /// One measured configuration: seconds per timed pass (<paramref name="Seconds"/>: the median pass of a loader, the mean
 /// epoch of a training loop) and the whole run (<paramref name="WholeRun"/>: setup, the warm-up pass and the timed
-/// passes, <paramref name="Passes"/> in all).
+/// passes, <see cref="CollabBenchmark.Passes"/> in all).
 /// </summary>
-internal sealed record CollabFigure(string Name, double Seconds, double WholeRun, int Passes, long Rows)
+internal sealed record CollabFigure(string Name, double Seconds, double WholeRun, long Rows)
 {
     public double RowsPerSecond => Rows / Seconds;
 
     /// <summary>The whole run's seconds per pass, warm-up included.</summary>
-    public double WholeRunPerPass => WholeRun / Passes;
+    public double WholeRunPerPass => WholeRun / CollabBenchmark.Passes;
 }
 
 /// <summary>
@@ -46,7 +46,8 @@ internal sealed record CollabFigure(string Name, double Seconds, double WholeRun
 /// </summary>
 internal static class CollabBenchmark
 {
-    private const int Epochs = 3;
+    /// <summary>The timed passes (epochs, or loader passes) after the warm-up.</summary>
+    public const int Epochs = 3;
 
     /// <summary>The warm-up pass and the timed ones.</summary>
     public const int Passes = Epochs + 1;
@@ -78,8 +79,8 @@ internal static class CollabBenchmark
         using (var optimizer = torch.optim.AdamW(hand.parameters(), 5e-3, 0.9, 0.99, 1e-5, 0.1))
         {
             HandEpoch(hand, optimizer, dls);   // warm-up
-            var times = Enumerable.Range(0, Epochs).Select(_ => Time(() => HandEpoch(hand, optimizer, dls))).ToArray();
-            training.Add(new CollabFigure("dot product, hand-written TorchSharp loop (baseline)", times.Average(), whole.Elapsed.TotalSeconds, Passes, rowsPerEpoch));
+            var times = Enumerable.Range(0, Epochs).Select(_ => Stats.Seconds(() => HandEpoch(hand, optimizer, dls))).ToArray();
+            training.Add(new CollabFigure("dot product, hand-written TorchSharp loop (baseline)", times.Average(), whole.Elapsed.TotalSeconds, rowsPerEpoch));
         }
         foreach (bool nn in new[] { false, true })
         {
@@ -91,7 +92,7 @@ internal static class CollabBenchmark
             learn.Fit(1, 5e-3, wd: 0.1);   // warm-up
             var rowsOut = learn.FitOneCycle(Epochs, 5e-3, wd: 0.1);
             training.Add(new CollabFigure(nn ? "EmbeddingNN [100, 50], Learner.FitOneCycle" : "dot product, Learner.FitOneCycle",
-                rowsOut.Average(r => r.Time.TotalSeconds), whole.Elapsed.TotalSeconds, Passes, rowsPerEpoch));
+                rowsOut.Average(r => r.Time.TotalSeconds), whole.Elapsed.TotalSeconds, rowsPerEpoch));
         }
         foreach (var f in training) log.WriteLine($"  {f.Name}: {f.Seconds:F2} s per epoch (mean of {Epochs} after a warm-up), whole run {f.WholeRun:F2} s");
         return (loading, training, source);
@@ -112,11 +113,11 @@ internal static class CollabBenchmark
     {
         var whole = Stopwatch.StartNew();
         foreach (var _ in loader) { }   // warm-up (a columnar loader encodes the split here: real work, in the whole run)
-        var times = Enumerable.Range(0, Epochs).Select(_ => Time(() =>
+        var times = Enumerable.Range(0, Epochs).Select(_ => Stats.Seconds(() =>
         {
             foreach (var batch in loader) _ = batch.Size;
         })).ToArray();
-        return new CollabFigure(name, Stats.Median(times), whole.Elapsed.TotalSeconds, Passes, loader.ItemCount - loader.ItemCount % loader.BatchSize);
+        return new CollabFigure(name, Stats.Median(times), whole.Elapsed.TotalSeconds, loader.ItemCount - loader.ItemCount % loader.BatchSize);
     }
 
     /// <summary>The loop a TorchSharp user writes: a dispose scope per batch, MSE, backward, AdamW step; then validation.</summary>
@@ -140,13 +141,6 @@ internal static class CollabBenchmark
                 _ = torch.nn.functional.mse_loss(model.call(torch.stack([batch.User, batch.Title], 1)), batch.Rating).item<float>();
             }
         model.train();
-    }
-
-    private static double Time(Action action)
-    {
-        var clock = Stopwatch.StartNew();
-        action();
-        return clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>An item transform that changes nothing: it sends the loader down the per-item path, for comparison.</summary>

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using DataBlocks;
@@ -65,14 +64,8 @@ internal static class LearnerBenchmark
         for (int e = 0; e < epochs; e++)
         {
             // Each pair runs back to back, the order swapped every pair, so neither side always follows the other.
-            double Time(Action epoch)
-            {
-                var clock = Stopwatch.StartNew();
-                epoch();
-                return clock.Elapsed.TotalSeconds;
-            }
-            void Hand() => hand.Add(Time(() => HandEpoch(handModel, optimizer, handDls)));
-            void Learn() => learner.Add(Time(() => learn.Fit(1, 1e-3)));
+            void Hand() => hand.Add(Stats.Seconds(() => HandEpoch(handModel, optimizer, handDls)));
+            void Learn() => learner.Add(Stats.Seconds(() => learn.Fit(1, 1e-3)));
             if (e % 2 == 0) { Hand(); Learn(); }
             else { Learn(); Hand(); }
             log.WriteLine($"  epoch {e + 1}: hand-written {hand[^1]:F2} s, Learner {learner[^1]:F2} s");

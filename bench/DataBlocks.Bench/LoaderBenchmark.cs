@@ -47,7 +47,7 @@ internal static class LoaderBenchmark
         };
         foreach (var (workers, runs) in loaders)
         {
-            var median = runs.OrderBy(r => r.Rate).ElementAt(runs.Count / 2);
+            var median = Stats.MedianBy(runs, r => r.Rate);
             double ratio = Stats.Median(runs.Select((r, t) => r.Rate / raw[t]).ToArray());
             result.Add(new($"DataLoader, {workers} worker{(workers == 1 ? "" : "s")}", "decode + resize + collate + normalise", median.Rate, median.Seconds, median.Images, ratio));
         }

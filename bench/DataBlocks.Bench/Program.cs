@@ -48,30 +48,24 @@ Console.WriteLine(verdict);
 
 if (write)
 {
-    var md = new System.Text.StringBuilder();
-    md.AppendLine("## Data loading: images per second through the training DataLoader");
-    md.AppendLine();
-    md.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd} on {machine}.");
-    md.AppendLine($"Data: {source}. Images/s and seconds are the median of {trials} trials after a warm-up; × baseline is the median of the");
-    md.AppendLine("per-trial ratios (each trial times the baseline and both loaders back to back, in an order rotated every trial); files");
-    md.AppendLine("are in the page cache.");
-    md.AppendLine();
-    md.AppendLine("The loader decodes each JPEG, crops and resizes it to 224×224 (`Resize(224)`, a random window), collates 64 into");
-    md.AppendLine("a batch while converting to float and normalising with ImageNet statistics (on the CPU, `IntToFloatTensor` and");
-    md.AppendLine("`Normalize` are fused into collation on the workers), and makes the batch tensor. The baseline decodes the same");
-    md.AppendLine("files with `SKBitmap.Decode` and draws the centre square at 224×224 on one thread, nothing else — no batch, no tensor.");
-    md.AppendLine("On one thread the loader keeps up with the baseline (0.95–1.2× over our runs) while also collating and normalising:");
-    md.AppendLine("it reads the header first and decodes each JPEG at the smallest n/8 scale that still covers the crop (5/8 for a 500×374 photo).");
-    md.AppendLine();
-    md.AppendLine("| configuration | images/s | × baseline | seconds | images |");
-    md.AppendLine("|---|---:|---:|---:|---:|");
-    foreach (var r in results)
-        md.AppendLine($"| {r.Name} | {Report.Number(r.ImagesPerSecond)} | {r.Ratio:0.00} | {r.Seconds:0.00} | {r.Images} |");
-    md.AppendLine();
-    md.AppendLine(verdict);
-    string docs = Path.Combine(repo, "docs", "benchmarks.md");
-    Report.WriteSection(docs, "data-loading", md.ToString());
-    Console.WriteLine($"Written to {docs}");
+    Report.WriteSection(repo, "data-loading", "Data loading: images per second through the training DataLoader", machine, verdict, md =>
+    {
+        md.AppendLine($"Data: {source}. Images/s and seconds are the median of {trials} trials after a warm-up; × baseline is the median of the");
+        md.AppendLine("per-trial ratios (each trial times the baseline and both loaders back to back, in an order rotated every trial); files");
+        md.AppendLine("are in the page cache.");
+        md.AppendLine();
+        md.AppendLine("The loader decodes each JPEG, crops and resizes it to 224×224 (`Resize(224)`, a random window), collates 64 into");
+        md.AppendLine("a batch while converting to float and normalising with ImageNet statistics (on the CPU, `IntToFloatTensor` and");
+        md.AppendLine("`Normalize` are fused into collation on the workers), and makes the batch tensor. The baseline decodes the same");
+        md.AppendLine("files with `SKBitmap.Decode` and draws the centre square at 224×224 on one thread, nothing else — no batch, no tensor.");
+        md.AppendLine("On one thread the loader keeps up with the baseline (0.95–1.2× over our runs) while also collating and normalising:");
+        md.AppendLine("it reads the header first and decodes each JPEG at the smallest n/8 scale that still covers the crop (5/8 for a 500×374 photo).");
+        md.AppendLine();
+        md.AppendLine("| configuration | images/s | × baseline | seconds | images |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var r in results)
+            md.AppendLine($"| {r.Name} | {Report.Number(r.ImagesPerSecond)} | {r.Ratio:0.00} | {r.Seconds:0.00} | {r.Images} |");
+    });
 }
 
 return check && !(zeroOk && twoOk) ? 1 : 0;
@@ -90,27 +84,21 @@ static int LearnerOverhead(string repo, bool check, bool write)
     Console.WriteLine($"Median epoch: hand-written loop {hand:F2} s, Learner {learner:F2} s. {verdict}");
     if (write)
     {
-        var md = new System.Text.StringBuilder();
-        md.AppendLine("## Learner overhead: epoch time against a hand-written TorchSharp loop");
-        md.AppendLine();
-        md.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd} on {machine}.");
-        md.AppendLine($"Data: {source}; {batches} batches of 64 per epoch (training and validation), 2 loader workers.");
-        md.AppendLine();
-        md.AppendLine("Both train the same small CNN (`SimpleCnn` 3-16-32-64, same initial weights) on the same loader and batches with");
-        md.AppendLine("the same optimizer settings (AdamW, lr 1e-3, β (0.9, 0.99), ε 1e-5, wd 0.01), then validate with accuracy. The");
-        md.AppendLine("hand-written loop is what a TorchSharp user writes: a dispose scope per batch, forward, loss, backward, step. The");
-        md.AppendLine("Learner runs its callbacks (recorder, smoothed loss, metrics), the NaN guard and the optimizer's parameter groups.");
-        md.AppendLine($"Median of {epochs} epochs each, alternating (the order swapped every pair), after a warm-up epoch; the overhead is the median of the {epochs} per-pair ratios.");
-        md.AppendLine();
-        md.AppendLine("| loop | seconds per epoch |");
-        md.AppendLine("|---|---:|");
-        md.AppendLine($"| hand-written TorchSharp loop (baseline) | {hand:F2} |");
-        md.AppendLine($"| Learner.Fit | {learner:F2} |");
-        md.AppendLine();
-        md.AppendLine(verdict);
-        string docs = Path.Combine(repo, "docs", "benchmarks.md");
-        Report.WriteSection(docs, "learner-overhead", md.ToString());
-        Console.WriteLine($"Written to {docs}");
+        Report.WriteSection(repo, "learner-overhead", "Learner overhead: epoch time against a hand-written TorchSharp loop", machine, verdict, md =>
+        {
+            md.AppendLine($"Data: {source}; {batches} batches of 64 per epoch (training and validation), 2 loader workers.");
+            md.AppendLine();
+            md.AppendLine("Both train the same small CNN (`SimpleCnn` 3-16-32-64, same initial weights) on the same loader and batches with");
+            md.AppendLine("the same optimizer settings (AdamW, lr 1e-3, β (0.9, 0.99), ε 1e-5, wd 0.01), then validate with accuracy. The");
+            md.AppendLine("hand-written loop is what a TorchSharp user writes: a dispose scope per batch, forward, loss, backward, step. The");
+            md.AppendLine("Learner runs its callbacks (recorder, smoothed loss, metrics), the NaN guard and the optimizer's parameter groups.");
+            md.AppendLine($"Median of {epochs} epochs each, alternating (the order swapped every pair), after a warm-up epoch; the overhead is the median of the {epochs} per-pair ratios.");
+            md.AppendLine();
+            md.AppendLine("| loop | seconds per epoch |");
+            md.AppendLine("|---|---:|");
+            md.AppendLine($"| hand-written TorchSharp loop (baseline) | {hand:F2} |");
+            md.AppendLine($"| Learner.Fit | {learner:F2} |");
+        });
     }
     return check && !ok ? 1 : 0;
 }
@@ -125,45 +113,40 @@ static int Collab(string repo, bool check, bool write)
     double columnar = loading[^1].RowsPerSecond / baseline, columnarWhole = loading[0].WholeRun / loading[^1].WholeRun;
     // Targets on the mean epoch after the warm-up (as samples/MovieLens checks them): a slow epoch counts, as a median's would not.
     double hand = training[0].Seconds, dot = training[1].Seconds, nn = training[2].Seconds;
-    bool dotOk = dot <= 2.0, nnOk = nn <= 5.0;
-    string verdict = $"Targets (mean epoch after the warm-up): dot product ≤ 2.0 s per epoch: {dot:F2} s ({(dotOk ? "met" : "MISSED")}; fastai 2.7: 4.1 s); " +
-                     $"EmbeddingNN ≤ 5.0 s per epoch: {nn:F2} s ({(nnOk ? "met" : "MISSED")}; fastai 2.7: 15 s). " +
+    const double DotSeconds = 2.0, NnSeconds = 5.0;
+    bool dotOk = dot <= DotSeconds, nnOk = nn <= NnSeconds;
+    string verdict = $"Targets (mean epoch after the warm-up): dot product ≤ {DotSeconds:F1} s per epoch: {dot:F2} s ({(dotOk ? "met" : "MISSED")}; fastai 2.7: 4.1 s); " +
+                     $"EmbeddingNN ≤ {NnSeconds:F1} s per epoch: {nn:F2} s ({(nnOk ? "met" : "MISSED")}; fastai 2.7: 15 s). " +
                      $"Columnar loading {columnar:0.0}× the per-item loader's rows/s ({columnarWhole:0.0}× over the whole run, encoding included); " +
                      $"the Learner's dot-product epoch takes {dot / hand:0.00}× the hand-written loop's ({training[1].WholeRun / training[0].WholeRun:0.00}× over the whole run).";
     Console.WriteLine(verdict);
     if (write)
     {
-        var md = new System.Text.StringBuilder();
-        md.AppendLine("## Collaborative filtering: MovieLens 100k");
-        md.AppendLine();
-        md.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd} on {machine}.");
-        md.AppendLine($"Data: {source}. Batch size 64, CPU.");
-        md.AppendLine();
-        md.AppendLine($"Loading: one training epoch of (user, title, rating) batches: the median of 3 passes after a warm-up, and the whole run");
-        md.AppendLine($"({CollabBenchmark.Passes} passes, the warm-up included: the columnar loader encodes the split there). The per-item loaders get");
-        md.AppendLine("an item transform that changes nothing, which sends them down the path images take (a sample object per row,");
-        md.AppendLine("collation per batch); the columnar loader slices tensors encoded once.");
-        md.AppendLine();
-        md.AppendLine("| loader | rows/s (median pass) | × baseline | whole run, s | × baseline |");
-        md.AppendLine("|---|---:|---:|---:|---:|");
-        foreach (var f in loading)
-            md.AppendLine($"| {f.Name} | {Report.Number(f.RowsPerSecond)} | {f.RowsPerSecond / baseline:0.00} | {f.WholeRun:F2} | {loading[0].WholeRun / f.WholeRun:0.00} |");
-        md.AppendLine();
-        md.AppendLine("Training: seconds per epoch (80,000 training rows with backward and an Adam step, then 20,000 validation rows): the");
-        md.AppendLine($"mean of 3 epochs after a warm-up epoch (the targets' figure), and the whole run (model creation and {CollabBenchmark.Passes} epochs) per");
-        md.AppendLine("epoch. fastbook's recipe: `FitOneCycle(5e-3, wd: 0.1)`, 50 factors, y range (0, 5.5).");
-        md.AppendLine("The baseline is the same `EmbeddingDotBias` trained by a hand-written TorchSharp loop (TorchSharp's AdamW, same");
-        md.AppendLine("batches); the Learner steps fastai's Adam with its own kernel (the same arithmetic, one pass per parameter).");
-        md.AppendLine();
-        md.AppendLine("| model and loop | s per epoch (mean) | rows/s | whole run, s per epoch | × baseline's time |");
-        md.AppendLine("|---|---:|---:|---:|---:|");
-        foreach (var f in training)
-            md.AppendLine($"| {f.Name} | {f.Seconds:F2} | {Report.Number(f.RowsPerSecond)} | {f.WholeRunPerPass:F2} | {f.WholeRun / training[0].WholeRun:0.00} |");
-        md.AppendLine();
-        md.AppendLine(verdict);
-        string docs = Path.Combine(repo, "docs", "benchmarks.md");
-        Report.WriteSection(docs, "collab", md.ToString());
-        Console.WriteLine($"Written to {docs}");
+        Report.WriteSection(repo, "collab", "Collaborative filtering: MovieLens 100k", machine, verdict, md =>
+        {
+            md.AppendLine($"Data: {source}. Batch size 64, CPU.");
+            md.AppendLine();
+            md.AppendLine($"Loading: one training epoch of (user, title, rating) batches: the median of {CollabBenchmark.Epochs} passes after a warm-up, and the whole run");
+            md.AppendLine($"({CollabBenchmark.Passes} passes, the warm-up included: the columnar loader encodes the split there). The per-item loaders get");
+            md.AppendLine("an item transform that changes nothing, which sends them down the path images take (a sample object per row,");
+            md.AppendLine("collation per batch); the columnar loader slices tensors encoded once.");
+            md.AppendLine();
+            md.AppendLine("| loader | rows/s (median pass) | × baseline | whole run, s | × baseline |");
+            md.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var f in loading)
+                md.AppendLine($"| {f.Name} | {Report.Number(f.RowsPerSecond)} | {f.RowsPerSecond / baseline:0.00} | {f.WholeRun:F2} | {loading[0].WholeRun / f.WholeRun:0.00} |");
+            md.AppendLine();
+            md.AppendLine("Training: seconds per epoch (80,000 training rows with backward and an Adam step, then 20,000 validation rows): the");
+            md.AppendLine($"mean of {CollabBenchmark.Epochs} epochs after a warm-up epoch (the targets' figure), and the whole run (model creation and {CollabBenchmark.Passes} epochs) per");
+            md.AppendLine("epoch. fastbook's recipe: `FitOneCycle(5e-3, wd: 0.1)`, 50 factors, y range (0, 5.5).");
+            md.AppendLine("The baseline is the same `EmbeddingDotBias` trained by a hand-written TorchSharp loop (TorchSharp's AdamW, same");
+            md.AppendLine("batches); the Learner steps fastai's Adam with its own kernel (the same arithmetic, one pass per parameter).");
+            md.AppendLine();
+            md.AppendLine("| model and loop | s per epoch (mean) | rows/s | whole run, s per epoch | × baseline's time |");
+            md.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var f in training)
+                md.AppendLine($"| {f.Name} | {f.Seconds:F2} | {Report.Number(f.RowsPerSecond)} | {f.WholeRunPerPass:F2} | {f.WholeRun / training[0].WholeRun:0.00} |");
+        });
     }
     return check && !(dotOk && nnOk) ? 1 : 0;
 }

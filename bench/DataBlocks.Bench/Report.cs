@@ -19,6 +19,24 @@ internal static class Report
                $".NET {Environment.Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}";
     }
 
+    /// <summary>
+    /// Writes a benchmark's section of docs/benchmarks.md: its title, when and where it ran, what <paramref name="body"/>
+    /// writes, then the verdict; and says where it went.
+    /// </summary>
+    public static void WriteSection(string repo, string id, string title, string machine, string verdict, Action<StringBuilder> body)
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"## {title}");
+        md.AppendLine();
+        md.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd} on {machine}.");
+        body(md);
+        md.AppendLine();
+        md.AppendLine(verdict);
+        string docs = Path.Combine(repo, "docs", "benchmarks.md");
+        WriteSection(docs, id, md.ToString());
+        Console.WriteLine($"Written to {docs}");
+    }
+
     /// <summary>Replaces (or appends) the section between <c>&lt;!-- bench:{id}:start --&gt;</c> and its end marker.</summary>
     public static void WriteSection(string path, string id, string markdown)
     {
