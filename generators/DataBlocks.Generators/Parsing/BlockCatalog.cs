@@ -152,12 +152,13 @@ internal static class BlockCatalog
     /// What the runtime's vocabulary sorts by: the non-generic <c>IComparable</c>, or <c>IComparable&lt;T&gt;</c> of the
     /// type itself or, for a reference type (the interface is contravariant), of a base class or an interface it implements.
     /// </summary>
-    private static bool IsOrdered(ITypeSymbol t) => t.AllInterfaces.Any(i =>
-        i.ToDisplayString() == "System.IComparable"
-        || i.OriginalDefinition.ToDisplayString() == "System.IComparable<T>" && ComparableAs(t).Any(b => SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], b)));
-
-    private static IEnumerable<ITypeSymbol> ComparableAs(ITypeSymbol t) =>
-        t.IsReferenceType ? SelfAndBases(t).Concat(t.AllInterfaces) : [t];
+    private static bool IsOrdered(ITypeSymbol t)
+    {
+        ITypeSymbol[] comparableAs = t.IsReferenceType ? SelfAndBases(t).Concat(t.AllInterfaces).ToArray() : [t];
+        return t.AllInterfaces.Any(i =>
+            i.ToDisplayString() == "System.IComparable"
+            || i.OriginalDefinition.ToDisplayString() == "System.IComparable<T>" && comparableAs.Any(b => SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], b)));
+    }
 
     /// <summary>
     /// Keys are found in a hash table: a class needs equality of its own (<c>IEquatable&lt;T&gt;</c> of itself, or an

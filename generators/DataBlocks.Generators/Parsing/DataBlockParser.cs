@@ -120,10 +120,10 @@ internal static class DataBlockParser
             }
         }
 
-        /// <summary>The members the generator adds to the class and the types it adds next to it must be free.</summary>
         /// <summary>The generated types are named after the class with these suffixes (<c>PetsItem</c>, <c>PetsBatch</c>…).</summary>
         private static readonly string[] GeneratedTypeSuffixes = ["Item", "Batch", "Prediction", "Datasets", "DataLoaders"];
 
+        /// <summary>The members the generator adds to the class and the types it adds next to it must be free.</summary>
         private void CheckReservedNames()
         {
             foreach (string member in new[] { "Definition", "Datasets", "DataLoaders", "__DataBlocks_definition", "__DataBlocks_Items" })
@@ -479,7 +479,7 @@ internal static class DataBlockParser
 
                 string name = UniqueName(getter?.Name ?? DefaultName(block), names);
                 fields.Add(new FieldSpec(name, getter?.Name, isInput, binding.Kind, block.Display, binding.ValueType,
-                    BlockCatalog.Name(BlockCatalog.NotAnnotated(valueType)), binding.ElementType, binding.BlockExpression, binding.CodecType));
+                    BlockCatalog.Name(valueType), binding.ElementType, binding.BlockExpression, binding.CodecType));
             }
 
             if (ok && fields.Any(f => f.Kind == BlockKind.Point) && !fields.Any(f => f.IsInput && f.Kind == BlockKind.Image))
@@ -628,14 +628,15 @@ internal static class DataBlockParser
         private void CheckAccessible(ITypeSymbol type, string role)
         {
             ISymbol within = (ISymbol?)_class.ContainingType ?? _class.ContainingAssembly;
-            bool visible = _compilation.IsSymbolAccessibleWithin(type, within) && !Types(type).Any(t => t.IsFileLocal);
+            var parts = Types(type).ToArray();
+            bool visible = _compilation.IsSymbolAccessibleWithin(type, within) && !parts.Any(t => t.IsFileLocal);
             // Internal and protected do not order: an internal type is narrower than a protected class (seen from derived
             // types in other assemblies), and a protected type than an internal class.
-            var (typeInAssembly, typeInHierarchy) = Domain(Types(type));
-            var (classInAssembly, classInHierarchy) = Domain(Types(_class));
-            bool consistent = Level(type) >= Level(_class)
-                              && (!typeInAssembly || classInAssembly) && (!typeInHierarchy || classInHierarchy)
-                              && Types(type).All(ConfinesClass);
+            var access = Access(parts);
+            var classAccess = _classAccess ??= Access(Types(_class).ToArray());
+            bool consistent = access.Level >= classAccess.Level
+                              && (!access.InAssembly || classAccess.InAssembly) && (!access.InHierarchy || classAccess.InHierarchy)
+                              && parts.All(ConfinesClass);
             if (visible && consistent) return;
             Report(DiagnosticDescriptors.InaccessibleType, _syntax.Identifier.GetLocation(), type.ToDisplayString(), role, ClassName);
         }
@@ -674,38 +675,27 @@ internal static class DataBlockParser
             return false;
         }
 
-        /// <summary>Whether the types' accessibility keeps them inside their assembly, and inside a class hierarchy.</summary>
-        private static (bool InAssembly, bool InHierarchy) Domain(IEnumerable<INamedTypeSymbol> types)
+        /// <summary>The class's <see cref="Access"/>, worked out at its first accessibility check.</summary>
+        private (int Level, bool InAssembly, bool InHierarchy)? _classAccess;
+
+        /// <summary>
+        /// What the accessibility of a type's parts (<see cref="Types"/>) allows: its level (the narrowest part's), and
+        /// whether it keeps the type inside its assembly, and inside a class hierarchy.
+        /// </summary>
+        private static (int Level, bool InAssembly, bool InHierarchy) Access(INamedTypeSymbol[] parts)
         {
+            int level = 4;
             bool inAssembly = false, inHierarchy = false;
-            foreach (var t in types)
+            foreach (var t in parts)
             {
+                level = System.Math.Min(level, Level(t.DeclaredAccessibility));
                 inAssembly |= t.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedAndInternal or Accessibility.Private;
                 inHierarchy |= t.DeclaredAccessibility is Accessibility.Protected or Accessibility.ProtectedAndInternal or Accessibility.Private;
             }
-            return (inAssembly, inHierarchy);
+            return (level, inAssembly, inHierarchy);
         }
 
         /// <summary>Effective accessibility as a number: public 4, protected internal 3, internal/protected 2, private protected 1, private 0.</summary>
-        private static int Level(ITypeSymbol type)
-        {
-            switch (type)
-            {
-                case IArrayTypeSymbol array:
-                    return Level(array.ElementType);
-                case INamedTypeSymbol named:
-                {
-                    int level = 4;
-                    for (INamedTypeSymbol? t = named; t is not null; t = t.ContainingType)
-                        level = System.Math.Min(level, Level(t.DeclaredAccessibility));
-                    foreach (var arg in named.TypeArguments) level = System.Math.Min(level, Level(arg));
-                    return level;
-                }
-                default:
-                    return 4;
-            }
-        }
-
         private static int Level(Accessibility a) => a switch
         {
             Accessibility.Public => 4,
