@@ -274,7 +274,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         var pca = ItemPca(items, components);
         int n = Math.Min(labelled, items.Count);
         var points = Enumerable.Range(0, n)
-            .Select(i => new PlotPoint(Convert.ToString(items[i], CultureInfo.InvariantCulture) ?? "", pca[i][xComponent], pca[i][yComponent])).ToArray();
+            .Select(i => new PlotMarker(Convert.ToString(items[i], CultureInfo.InvariantCulture) ?? "", pca[i][xComponent], pca[i][yComponent])).ToArray();
         return Plots.LabelledScatter(path, $"Item factors: PCA of the {items.Count} most rated items",
             $"component {xComponent}", $"component {yComponent}", points);
     }

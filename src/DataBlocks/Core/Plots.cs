@@ -6,17 +6,11 @@ using System.Linq;
 
 namespace DataBlocks;
 
-/// <summary>A named point to mark on a plot.</summary>
-/// <param name="Label">The legend text.</param>
+/// <summary>A named point: a marker on a line plot (its label in the legend) or a point of a labelled scatter (its label drawn next to it).</summary>
+/// <param name="Label">The legend text, or the text drawn next to the point.</param>
 /// <param name="X">Its x value.</param>
 /// <param name="Y">Its y value.</param>
 public sealed record PlotMarker(string Label, double X, double Y);
-
-/// <summary>A labelled point of a scatter plot.</summary>
-/// <param name="Label">The text drawn next to it.</param>
-/// <param name="X">Its x value.</param>
-/// <param name="Y">Its y value.</param>
-public sealed record PlotPoint(string Label, double X, double Y);
 
 /// <summary>A named line of a plot.</summary>
 /// <param name="Label">The legend text.</param>
@@ -83,7 +77,7 @@ public static class Plots
     /// A scatter of labelled points (each point's text drawn next to it) written as PNG to <paramref name="path"/>;
     /// returns the path. fastbook's PCA plot of item factors.
     /// </summary>
-    public static string LabelledScatter(string path, string title, string xLabel, string yLabel, IEnumerable<PlotPoint> points,
+    public static string LabelledScatter(string path, string title, string xLabel, string yLabel, IEnumerable<PlotMarker> points,
         int width = 1000, int height = 800)
     {
         var plot = new ScottPlot.Plot();

@@ -138,11 +138,14 @@ public static class DelimitedFile
             csv.Context.TypeConverterOptionsCache.GetOptions(type).NumberStyles = NumberStyles.Integer;
         RegisterMap<T>(csv, options.HasHeader, optional.Names, optional.Indices);
 
-        // The checks below look at the members the fields go to, not at computed properties.
+        // The members the fields go to, in order: a constructor's parameters when it has any (its member maps serve
+        // writing), else the properties. Messages name them; the checks below look at them, not at computed properties.
         var map = csv.Context.Maps[typeof(T)] ?? csv.Context.AutoMap<T>();
-        var mapped = new HashSet<string>(map.ParameterMaps.Count > 0   // a constructor takes the fields (its member maps serve writing)
-            ? map.ParameterMaps.Select(p => p.Data.Parameter.Name ?? "")
-            : map.MemberMaps.Select(m => m.Data.Member?.Name ?? ""), StringComparer.OrdinalIgnoreCase);
+        var members = map.ParameterMaps.Count > 0
+            ? map.ParameterMaps.Select(p => (Name: p.Data.Parameter.Name ?? "", Type: (Type?)p.Data.Parameter.ParameterType)).ToArray()
+            : map.MemberMaps.Select(m => (Name: m.Data.Member?.Name ?? "", Type: m.Data.Member is PropertyInfo pi ? pi.PropertyType : (Type?)null)).ToArray();
+        int expected = Math.Max(map.MemberMaps.Count, map.ParameterMaps.Count);
+        var mapped = new HashSet<string>(members.Select(m => m.Name), StringComparer.OrdinalIgnoreCase);
         var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && mapped.Contains(p.Name)).ToArray();
         var floats = properties
@@ -207,7 +210,7 @@ public static class DelimitedFile
                 }
                 catch (TypeConverterException e)
                 {
-                    var (member, type) = Column<T>(csv, header, e.Context?.Reader?.CurrentIndex ?? -1);
+                    var (member, type) = Column(members, header, e.Context?.Reader?.CurrentIndex ?? -1);
                     string? text = e.Text;
                     problem = string.IsNullOrWhiteSpace(text)
                         ? $"{member} is empty"
@@ -217,7 +220,7 @@ public static class DelimitedFile
                 catch (CsvHelper.MissingFieldException)
                 {
                     problem = header is null
-                        ? $"expected at least {Expected<T>(csv) - optional.Indices.Count} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}"
+                        ? $"expected at least {expected - optional.Indices.Count} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}"
                         : $"expected {header.Length} fields separated by '{Printable(options.Delimiter)}' as in the header, found {csv.Parser.Count}";
                 }
                 catch (CsvHelperException e)
@@ -264,12 +267,8 @@ public static class DelimitedFile
     }
 
     /// <summary>The record member a field goes to (by header name, else by position) and its type, for messages.</summary>
-    private static (string Name, Type? Type) Column<T>(CsvReader csv, string[]? header, int index)
+    private static (string Name, Type? Type) Column((string Name, Type? Type)[] members, string[]? header, int index)
     {
-        var map = csv.Context.Maps[typeof(T)] ?? csv.Context.AutoMap<T>();
-        var members = map.ParameterMaps.Count > 0
-            ? map.ParameterMaps.Select(p => (Name: p.Data.Parameter.Name ?? "", Type: (Type?)p.Data.Parameter.ParameterType)).ToArray()
-            : map.MemberMaps.Select(m => (Name: m.Data.Member?.Name ?? "", Type: m.Data.Member is PropertyInfo pi ? pi.PropertyType : (Type?)null)).ToArray();
         if (header is not null && index >= 0 && index < header.Length)
         {
             foreach (var m in members)
@@ -297,12 +296,6 @@ public static class DelimitedFile
             parameter.Data.IsDefaultSet = true;
         }
         csv.Context.RegisterClassMap(map);
-    }
-
-    private static int Expected<T>(CsvReader csv)
-    {
-        var map = csv.Context.AutoMap<T>();
-        return Math.Max(map.MemberMaps.Count, map.ParameterMaps.Count);
     }
 
     private static string Friendly(Type? type) => type is null ? "value"

@@ -38,7 +38,7 @@ public sealed class Vocab<T> : IReadOnlyList<string> where T : notnull
     /// </summary>
     public static Vocab<T> FromValues(IEnumerable<T?> values, bool hasNaSlot = false)
     {
-        if (typeof(T) != typeof(string) && !typeof(IComparable<T>).IsAssignableFrom(typeof(T)) && !typeof(IComparable).IsAssignableFrom(typeof(T)))
+        if (!typeof(IComparable<T>).IsAssignableFrom(typeof(T)) && !typeof(IComparable).IsAssignableFrom(typeof(T)))
             throw new DataBlocksException(
                 $"A vocabulary of {typeof(T).Name} values needs an order (it is sorted, as fastai's is): {typeof(T).Name} implements neither IComparable<{typeof(T).Name}> nor IComparable.");
         var distinct = new HashSet<T>(values.Where(v => v is not null)!).ToList();
