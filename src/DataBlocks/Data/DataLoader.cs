@@ -243,37 +243,19 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_columns is not null) return _columns;
-            var codecs = _datasets.Codecs;
-            var columns = new object[_fieldCount][];
-            for (int f = 0; f < _fieldCount; f++) columns[f] = new object[_indices.Length];
-            for (int j = 0; j < _indices.Length; j++)
-            {
-                using var sample = _datasets.CreateSample(_indices[j], _fieldCount);
-                for (int f = 0; f < _fieldCount; f++)
-                {
-                    columns[f][j] = sample.Fields[f];
-                    sample.Fields[f] = Kept;   // the column owns it now
-                }
-            }
+            // The whole split as one batch: a columnar loader has no item transforms and no images, so Build only
+            // encodes and collates.
+            using var host = Build(_indices, epoch: 0, batchNumber: 0);
             var tensors = new torch.Tensor[_fieldCount];
             try
             {
-                for (int f = 0; f < _fieldCount; f++)
-                {
-                    using var host = codecs[f].Collate(columns[f]);
-                    using var scope = torch.NewDisposeScope();
-                    tensors[f] = host.ToTensor(Device).DetachFromDisposeScope();
-                }
+                using var scope = torch.NewDisposeScope();
+                for (int f = 0; f < _fieldCount; f++) tensors[f] = host.Fields[f].ToTensor(Device).DetachFromDisposeScope();
             }
             catch
             {
                 foreach (var t in tensors) t?.Dispose();
                 throw;
-            }
-            finally
-            {
-                foreach (var column in columns)
-                    foreach (object? o in column) (o as IDisposable)?.Dispose();
             }
             return _columns = tensors;
         }
@@ -360,7 +342,7 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
     private HostBatch Build(int[] indices, int epoch, int batchNumber)
     {
         int n = indices.Length;
-        var codecs = _datasets.Codecs;
+        var codecs = _codecs;
         var collectors = new IBatchCollector?[_fieldCount];
         var columns = new object[_fieldCount][];
         var items = new string[n];
