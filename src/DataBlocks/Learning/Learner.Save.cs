@@ -258,7 +258,6 @@ public sealed partial class Learner
         null => "default",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         LR lr => lr.ToRoundTripString(),
-        double[] values => "[" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]",
         ValueTuple<double, double, double> t => $"({DescribeArgument(t.Item1)}, {DescribeArgument(t.Item2)}, {DescribeArgument(t.Item3)})",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",

@@ -11,7 +11,6 @@ namespace DataBlocks.Learning;
 public sealed class ProgressCallback : Callback
 {
     private FitProgress? _display;
-    private EpochTable? _table;
 
     /// <inheritdoc />
     public override int Order => 70;
@@ -19,14 +18,13 @@ public sealed class ProgressCallback : Callback
     /// <summary>Runs the fit inside the display (the live bar needs to wrap the loop).</summary>
     internal void Run(Action fit)
     {
-        _table = new EpochTable(Learner.Recorder.MetricNames);
+        var table = new EpochTable(Learner.Recorder.MetricNames);
         _display = FitProgress.Create(Learner.Options.Progress, Learner.Options.Output);
-        var table = _table;
         var display = _display;
         Learner.RowLogger = row => display.Row(table.Row(row));
         try
         {
-            _display.Run(_table.Header, fit);
+            _display.Run(table.Header, fit);
         }
         finally
         {

@@ -51,6 +51,7 @@ internal static class AdamStep
 {
     private const int ParallelThreshold = 1 << 16;
 
+    /// <summary>One Adam step of <paramref name="p"/>; call it under <c>torch.no_grad()</c>.</summary>
     public static void Apply(Parameter p, torch.Tensor grad, AdamState state, double lr, double beta1, double beta2, double eps, double wd)
     {
         state.Step++;
@@ -73,8 +74,7 @@ internal static class AdamStep
     private static void Ops(Parameter p, torch.Tensor grad, AdamState state, double lr, double beta1, double beta2, double eps, double wd,
         double stepSize, double bc2Sqrt)
     {
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();   // the caller steps under no_grad
         if (wd != 0) p.mul_(1 - lr * wd);
         state.ExpAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
         state.ExpAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);

@@ -78,6 +78,7 @@ public sealed class LearnerOptimizer : IDisposable
     {
         if (Settings.Kind == OptimizerKind.Adam)
         {
+            using var noGrad = torch.no_grad();   // once for the step, not per parameter
             for (int g = 0; g < _groups.Count; g++)
                 foreach (var p in _groups[g])
                 {
@@ -127,8 +128,7 @@ public sealed class LearnerOptimizer : IDisposable
     public void ClearState()
     {
         _inner?.Dispose();
-        foreach (var state in _adam.Values) state.Dispose();
-        _adam.Clear();
+        ClearAdam();
         _inner = Build();
     }
 
@@ -141,7 +141,7 @@ public sealed class LearnerOptimizer : IDisposable
         writer.Write(Settings.Kind.ToString());
         writer.Write(_groups.Count);
         foreach (var group in _groups) writer.Write(group.Count);
-        foreach (var values in new[] { _lr, _mom, _sqrMom, _wd, _eps })
+        foreach (var values in Hypers)
             foreach (double v in values) writer.Write(v);
         if (_inner is null)
         {
@@ -173,42 +173,30 @@ public sealed class LearnerOptimizer : IDisposable
     /// </summary>
     internal PendingState ReadHeader(BinaryReader reader, string source)
     {
-        string magic = ReadOrThrow(reader.ReadString, source);
+        string magic = StateDictIO.Guard(reader.ReadString, source);
         if (magic != StateMagic)
             throw new DataBlocksException($"'{source}' does not hold DataBlocks optimizer state of this version (found '{magic}', expected '{StateMagic}').");
-        string kind = ReadOrThrow(reader.ReadString, source);
+        string kind = StateDictIO.Guard(reader.ReadString, source);
         if (kind != Settings.Kind.ToString())
             throw new DataBlocksException(
                 $"'{source}' holds the state of a {kind} optimizer, but this learner uses {Settings.Kind}. Load it with withOpt: false, or use the same optimizer.");
-        int groups = ReadOrThrow(reader.ReadInt32, source);
+        int groups = StateDictIO.Guard(reader.ReadInt32, source);
         if (groups != _groups.Count)
             throw new DataBlocksException($"'{source}' holds optimizer state for {groups} parameter groups, but the learner has {_groups.Count}.");
         for (int g = 0; g < groups; g++)
         {
-            int count = ReadOrThrow(reader.ReadInt32, source);
+            int count = StateDictIO.Guard(reader.ReadInt32, source);
             if (count != _groups[g].Count)
                 throw new DataBlocksException(
                     $"'{source}' holds optimizer state for {count} parameters in group {g}, but the learner's group {g} has {_groups[g].Count}.");
         }
-        var hypers = new double[5][];
+        var hypers = new double[Hypers.Length][];
         for (int h = 0; h < hypers.Length; h++)
         {
             hypers[h] = new double[groups];
-            for (int i = 0; i < groups; i++) hypers[h][i] = ReadOrThrow(reader.ReadDouble, source);
+            for (int i = 0; i < groups; i++) hypers[h][i] = StateDictIO.Guard(reader.ReadDouble, source);
         }
         return new PendingState(this, hypers, source);
-    }
-
-    private static T ReadOrThrow<T>(Func<T> read, string source)
-    {
-        try
-        {
-            return read();
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new DataBlocksException($"'{source}' is truncated: its optimizer state ends early.", e);
-        }
     }
 
     /// <summary>Checked optimizer state, ready to load (see <see cref="ReadHeader"/>).</summary>
@@ -217,7 +205,7 @@ public sealed class LearnerOptimizer : IDisposable
         /// <summary>Sets the hyper-parameters and reads the moments and step counts that follow the header.</summary>
         public void Commit(BinaryReader reader)
         {
-            var targets = new[] { owner._lr, owner._mom, owner._sqrMom, owner._wd, owner._eps };
+            var targets = owner.Hypers;
             for (int h = 0; h < targets.Length; h++) hypers[h].CopyTo(targets[h], 0);
             if (owner._inner is null)
             {
@@ -245,11 +233,11 @@ public sealed class LearnerOptimizer : IDisposable
             foreach (var group in _groups)
                 foreach (var p in group)
                 {
-                    if (!ReadOrThrow(reader.ReadBoolean, source)) continue;
-                    long step = ReadOrThrow(reader.ReadInt64, source);
+                    if (!StateDictIO.Guard(reader.ReadBoolean, source)) continue;
+                    long step = StateDictIO.Guard(reader.ReadInt64, source);
                     using var scope = torch.NewDisposeScope();
-                    var avg = ReadOrThrow(() => TensorExtensionMethods.Load(reader), source);
-                    var sq = ReadOrThrow(() => TensorExtensionMethods.Load(reader), source);
+                    var avg = StateDictIO.Guard(() => TensorExtensionMethods.Load(reader), source);
+                    var sq = StateDictIO.Guard(() => TensorExtensionMethods.Load(reader), source);
                     if (!avg.shape.SequenceEqual(p.shape) || !sq.shape.SequenceEqual(p.shape))
                         throw new DataBlocksException(
                             $"The optimizer state in '{source}' is for a parameter of shape [{string.Join(", ", avg.shape)}], not [{string.Join(", ", p.shape)}].");
@@ -261,8 +249,7 @@ public sealed class LearnerOptimizer : IDisposable
             foreach (var (_, state) in loaded) state.Dispose();
             throw;
         }
-        foreach (var state in _adam.Values) state.Dispose();
-        _adam.Clear();
+        ClearAdam();
         foreach (var (p, state) in loaded) _adam[p] = state;
     }
 
@@ -270,9 +257,17 @@ public sealed class LearnerOptimizer : IDisposable
     public void Dispose()
     {
         _inner?.Dispose();
+        ClearAdam();
+    }
+
+    private void ClearAdam()
+    {
         foreach (var state in _adam.Values) state.Dispose();
         _adam.Clear();
     }
+
+    /// <summary>The per-group hyper-parameters, in the order state files hold them.</summary>
+    private double[][] Hypers => [_lr, _mom, _sqrMom, _wd, _eps];
 
     private static void Set(double[] target, IReadOnlyList<double> values, string what)
     {
