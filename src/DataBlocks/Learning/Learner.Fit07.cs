@@ -82,7 +82,7 @@ public sealed partial class Learner
 /// </summary>
 internal sealed class CosAnnealCallback(double[] initial, int cycleBatches, int cycleMult, string? saveName) : Callback
 {
-    private int _it, _ci, _nb, _cycle;
+    private int _ci, _nb, _cycle;
 
     public List<string> Saved { get; } = [];
 
@@ -92,7 +92,6 @@ internal sealed class CosAnnealCallback(double[] initial, int cycleBatches, int 
 
     public override void BeforeFit()
     {
-        _it = 0;
         _ci = 0;
         _nb = cycleBatches;
         _cycle = 0;
@@ -102,13 +101,13 @@ internal sealed class CosAnnealCallback(double[] initial, int cycleBatches, int 
     public override void BeforeBatch()
     {
         // Training batches only (RunOnValid is false). The first 1/20 of the first cycle warms up at lr/100; then a cosine from each group's rate to 0 over the cycle.
-        double factor = _it < cycleBatches / 20.0 ? 0.01 : (1 + Math.Cos(Math.PI * _ci / _nb)) / 2;
+        // Learner.TrainIter counts this fit's training batches (resumed with the epoch).
+        double factor = Learner.TrainIter < cycleBatches / 20.0 ? 0.01 : (1 + Math.Cos(Math.PI * _ci / _nb)) / 2;
         Learner.Optimizer!.SetLr(initial.Select(lr => lr * factor).ToArray());
     }
 
     public override void AfterBatch()
     {
-        _it++;
         if (++_ci < _nb) return;
         _ci = 0;
         _nb *= cycleMult;
@@ -123,14 +122,13 @@ internal sealed class CosAnnealCallback(double[] initial, int cycleBatches, int 
 
     protected internal override void WriteState(System.IO.BinaryWriter writer)
     {
-        foreach (int v in new[] { _it, _ci, _nb, _cycle }) writer.Write(v);
+        foreach (int v in new[] { _ci, _nb, _cycle }) writer.Write(v);
         writer.Write(Saved.Count);
         foreach (string name in Saved) writer.Write(name);
     }
 
     protected internal override void ReadState(System.IO.BinaryReader reader)
     {
-        _it = reader.ReadInt32();
         _ci = reader.ReadInt32();
         _nb = reader.ReadInt32();
         _cycle = reader.ReadInt32();
