@@ -127,19 +127,4 @@ public class CallbackTests
         public override void AfterStep() => Steps++;
     }
 
-    /// <summary>The gradient norm at each step: GradientClip clips in AfterBackward, before any BeforeStep.</summary>
-    private sealed class GradNorm : Callback
-    {
-        public System.Collections.Generic.List<double> Norms { get; } = [];
-        public override void BeforeStep()
-        {
-            double sum = 0;
-            foreach (var p in Learner.Model.parameters())
-            {
-                using var g = p.grad;
-                if (g is not null) sum += g.pow(2).sum().item<float>();
-            }
-            Norms.Add(Math.Sqrt(sum));
-        }
-    }
 }

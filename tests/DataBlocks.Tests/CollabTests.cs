@@ -19,7 +19,7 @@ namespace DataBlocks.Tests;
 [Collection("Torch")]
 public class CollabTests
 {
-    private static readonly LearnerOptions Quiet = new() { Output = null, Progress = ProgressMode.Silent };
+    private static readonly LearnerOptions Quiet = TinyRegression.Silent;
 
     private static DataLoaders<SyntheticRating> Loaders(RatingsDataset data, int bs = 64) =>
         DataLoaders<SyntheticRating>.Create(ColumnarLoaderTests.Ratings(), data.Rows,
@@ -337,13 +337,7 @@ public class CollabTests
     [Fact]
     public void A_Key_Type_Without_An_Order_Is_Named()
     {
-        var definition = new DataBlockDefinition<SyntheticRating>("Unordered",
-            [
-                new FieldDefinition<SyntheticRating, Unordered>("User", "Unordered.User", true, r => new Unordered(r.User), new CategoricalBlock<Unordered>()),
-                new FieldDefinition<SyntheticRating, string>("Item", "Unordered.Item", true, r => r.Item, new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, float>("Rating", "Unordered.Rating", false, r => r.Rating, new RegressionBlock<float>()),
-            ],
-            new RandomSplitter(0.2, seed: 1));
+        var definition = ColumnarLoaderTests.Ratings("Unordered", r => new Unordered(r.User));
         var rows = RatingsDataset.Generate(users: 5, items: 10, ratings: 40, seed: 1).Rows;
         var e = Assert.Throws<DataBlocksException>(() => DataLoaders<SyntheticRating>.Create(definition, rows));
         Assert.Contains("Unordered.User", e.Message);
@@ -357,13 +351,7 @@ public class CollabTests
     {
         // User 99 appears only in the validation split: it encodes to #na#, and its ratings exclude nothing for others.
         var rows = RatingsDataset.Generate(users: 10, items: 30, ratings: 200, seed: 6).Rows.ToList();
-        var definition = new DataBlockDefinition<SyntheticRating>("Cold",
-            [
-                new FieldDefinition<SyntheticRating, string>("User", "Cold.User", true, r => r.User == 99 ? "late" : $"u{r.User}", new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, string>("Item", "Cold.Item", true, r => r.Item, new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, float>("Rating", "Cold.Rating", false, r => r.Rating, new RegressionBlock<float>()),
-            ],
-            new FuncSplitter<SyntheticRating>(r => r.User == 99));
+        var definition = ColumnarLoaderTests.Ratings("Cold", r => r.User == 99 ? "late" : $"u{r.User}", new FuncSplitter<SyntheticRating>(r => r.User == 99));
         int items = rows.Select(r => r.Item).Distinct().Count();
         rows.AddRange(rows.Select(r => r.Item).Distinct().Take(10).Select(i => new SyntheticRating(99, i, 4)).ToArray());
         using var dls = DataLoaders<SyntheticRating>.Create(definition, rows, new DataLoaderOptions { BatchSize = 16, Workers = 0, Device = torch.CPU });
@@ -372,25 +360,13 @@ public class CollabTests
         Assert.Equal(items, model.Recommend("someone new", 1000, unknown: UnknownKeys.UseNa).Count);
 
         using var dir = new TempDir();
-        var lone = new DataBlockDefinition<SyntheticRating>("Lone",
-            [
-                new FieldDefinition<SyntheticRating, string>("User", "Lone.User", true, r => "u\uD800" + r.User, new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, string>("Item", "Lone.Item", true, r => r.Item, new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, float>("Rating", "Lone.Rating", false, r => r.Rating, new RegressionBlock<float>()),
-            ],
-            new RandomSplitter(0.2, seed: 1));
+        var lone = ColumnarLoaderTests.Ratings("Lone", r => "u\uD800" + r.User);
         using var loneDls = DataLoaders<SyntheticRating>.Create(lone, rows, new DataLoaderOptions { BatchSize = 16, Workers = 0, Device = torch.CPU });
         using var loneLearn = CollabLearner.Create(loneDls, nFactors: 2, options: Quiet);
         var e = Assert.Throws<DataBlocksException>(() => CollabModel<string, string>.From(loneLearn).Export(dir.Combine("lone.dbcollab")));
         Assert.Contains("lone surrogate", e.Message);
 
-        var blank = new DataBlockDefinition<SyntheticRating>("Blank",
-            [
-                new FieldDefinition<SyntheticRating, string>("User", "Blank.User", true, r => r.User == 3 ? " " : $"u{r.User}", new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, string>("Item", "Blank.Item", true, r => r.Item, new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, float>("Rating", "Blank.Rating", false, r => r.Rating, new RegressionBlock<float>()),
-            ],
-            new RandomSplitter(0.2, seed: 1));
+        var blank = ColumnarLoaderTests.Ratings("Blank", r => r.User == 3 ? " " : $"u{r.User}");
         var blankError = Assert.Throws<DataBlocksException>(
             () => DataLoaders<SyntheticRating>.Create(blank, rows, new DataLoaderOptions { BatchSize = 16, Workers = 0, Device = torch.CPU }).Dispose());
         Assert.Contains("Blank.User returned a blank key for item", blankError.Message);
@@ -401,13 +377,7 @@ public class CollabTests
     {
         var data = RatingsDataset.Generate(users: 20, items: 30, ratings: 300, seed: 2);
         var ids = Enumerable.Range(0, 21).Select(i => new Guid(i, 7, 7, new byte[8])).ToArray();
-        var definition = new DataBlockDefinition<SyntheticRating>("GuidRatings",
-            [
-                new FieldDefinition<SyntheticRating, Guid>("User", "GuidRatings.User", true, r => ids[r.User], new CategoricalBlock<Guid>()),
-                new FieldDefinition<SyntheticRating, string>("Item", "GuidRatings.Item", true, r => r.Item, new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, float>("Rating", "GuidRatings.Rating", false, r => r.Rating, new RegressionBlock<float>()),
-            ],
-            new RandomSplitter(0.2, seed: 1));
+        var definition = ColumnarLoaderTests.Ratings("GuidRatings", r => ids[r.User]);
         using var dls = DataLoaders<SyntheticRating>.Create(definition, data.Rows, new DataLoaderOptions { BatchSize = 32, Seed = 1, Workers = 0, Device = torch.CPU });
         using var learn = CollabLearner.Create(dls, nFactors: 4, options: Quiet);
         learn.Fit(1, 1e-2);

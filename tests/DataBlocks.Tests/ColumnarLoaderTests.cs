@@ -14,13 +14,18 @@ namespace DataBlocks.Tests;
 public class ColumnarLoaderTests
 {
     internal static DataBlockDefinition<SyntheticRating> Ratings(IItemTransform? item = null) =>
-        new("Ratings",
+        Ratings("Ratings", r => r.User, new RandomSplitter(0.2, seed: 42), item);
+
+    /// <summary>(user, item, rating) with the user key made by <paramref name="user"/> (default split: 20% random, seed 1).</summary>
+    internal static DataBlockDefinition<SyntheticRating> Ratings<TUser>(string name, Func<SyntheticRating, TUser> user, ISplitter? splitter = null,
+        IItemTransform? item = null) where TUser : notnull =>
+        new(name,
             [
-                new FieldDefinition<SyntheticRating, int>("User", "Ratings.User", true, r => r.User, new CategoricalBlock<int>()),
-                new FieldDefinition<SyntheticRating, string>("Item", "Ratings.Item", true, r => r.Item, new CategoricalBlock<string>()),
-                new FieldDefinition<SyntheticRating, float>("Rating", "Ratings.Rating", false, r => r.Rating, new RegressionBlock<float>()),
+                new FieldDefinition<SyntheticRating, TUser>("User", $"{name}.User", true, user, new CategoricalBlock<TUser>()),
+                new FieldDefinition<SyntheticRating, string>("Item", $"{name}.Item", true, r => r.Item, new CategoricalBlock<string>()),
+                new FieldDefinition<SyntheticRating, float>("Rating", $"{name}.Rating", false, r => r.Rating, new RegressionBlock<float>()),
             ],
-            new RandomSplitter(0.2, seed: 42),
+            splitter ?? new RandomSplitter(0.2, seed: 1),
             item is null ? null : [item]);
 
     private static DataLoaders<SyntheticRating> Loaders(IItemTransform? item = null, int workers = 0) =>

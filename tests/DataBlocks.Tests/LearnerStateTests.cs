@@ -19,8 +19,6 @@ namespace DataBlocks.Tests;
 [Collection("Torch")]
 public class LearnerStateTests
 {
-    private static torch.Tensor[] Weights(Learner learn) => learn.Model.parameters().Select(p => p.detach().clone()).ToArray();
-
     private static torch.Tensor[] Masters(Learner learn) =>
         learn.Model.parameters().Select(p => learn.MixedPrecision!.MasterOf(p).detach().clone()).ToArray();
 
@@ -35,7 +33,7 @@ public class LearnerStateTests
             Callbacks = [new EarlyStoppingCallback(patience: 1), new SaveModelCallback(monitor: "train_loss")],
         };
         using var learn = TinyRegression.OneGroup(TinyRegression.Loaders(), options);
-        var before = Weights(learn);
+        var before = TinyRegression.Weights(learn);
         // SGD at up to 1e6 makes the loss infinite, then NaN: fastai carries on and trims the NaN points afterwards.
         var result = learn.LrFind(startLr: 1e-3, endLr: 1e6, numIt: 100, stopDiv: false);
         Assert.Equal(100, result.Lrs.Count);   // the trackers sat it out: early stopping did not cut it short
@@ -43,7 +41,7 @@ public class LearnerStateTests
         Assert.True(double.IsFinite(result.Valley) && double.IsFinite(result.Minimum));
         Assert.False(File.Exists(learn.WeightsPath("model")), "SaveModelCallback must not save the finder's weights");
         Assert.Equal(2, learn.Callbacks.OfType<TrackerCallback>().Count());
-        TensorAssert.Same(Weights(learn), before);
+        TensorAssert.Same(TinyRegression.Weights(learn), before);
     }
 
     [Fact]
@@ -66,17 +64,17 @@ public class LearnerStateTests
 
         using var full = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
         full.Load("half");                              // a bf16 learner's file loads into an fp32 one...
-        TensorAssert.Same(Weights(full), masters);
+        TensorAssert.Same(TinyRegression.Weights(full), masters);
         full.Save("full");
         half.Load("full");                              // ...and the other way round
         TensorAssert.Same(Masters(half), masters);
 
         using var other = TinyRegression.OneGroup(TinyRegression.Loaders(), options);
-        var before = Weights(other);
+        var before = TinyRegression.Weights(other);
         var e = Assert.Throws<DataBlocksException>(() => other.Load("full"));
         Assert.Contains("do not fit this model", e.Message);
         Assert.Contains("'l0.weight'", e.Message);
-        TensorAssert.Same(Weights(other), before);
+        TensorAssert.Same(TinyRegression.Weights(other), before);
     }
 
     [Fact]
@@ -88,15 +86,15 @@ public class LearnerStateTests
         adam.Save("adam");
         using var sgd = TinyRegression.ThreeGroups(TinyRegression.Loaders(), new LearnerOptions { Path = dir.Path, Optimizer = OptimizerSettings.SgdMomentum });
         sgd.CreateOptimizer();
-        var weights = Weights(sgd);
+        var weights = TinyRegression.Weights(sgd);
         var lrs = sgd.Optimizer!.Lr.ToArray();
         var e = Assert.Throws<DataBlocksException>(() => sgd.Load("adam"));
         Assert.Contains("Adam", e.Message);
         Assert.Contains("withOpt: false", e.Message);
-        TensorAssert.Same(Weights(sgd), weights);
+        TensorAssert.Same(TinyRegression.Weights(sgd), weights);
         Assert.Equal(lrs, sgd.Optimizer.Lr);
         sgd.Load("adam", withOpt: false);
-        TensorAssert.Same(Weights(sgd), Weights(adam));
+        TensorAssert.Same(TinyRegression.Weights(sgd), TinyRegression.Weights(adam));
     }
 
     [Fact]
@@ -107,7 +105,7 @@ public class LearnerStateTests
         learn.ToBf16();   // fastai's usual order: frozen at creation, then to_fp16, then fine_tune
         learn.Unfreeze();
         Assert.All(learn.Model.parameters(), p => Assert.True(learn.MixedPrecision!.MasterOf(p).requires_grad));
-        var norm = new MasterGradNorm();
+        var norm = new GradNorm();
         learn.Fit(1, 1e-2, callbacks: [new GradientClip(maxNorm: 0.01), norm]);
         Assert.NotEmpty(norm.Norms);
         Assert.All(norm.Norms, n => Assert.True(n <= 0.0100001, $"norm {n}"));
@@ -135,7 +133,7 @@ public class LearnerStateTests
         using var b = TinyRegression.OneGroup(TinyRegression.Loaders(), options);
         a.FitOneCycle(1, 1e-2);                      // moms (0.95, 0.85, 0.95) scheduled...
         b.FitOneCycle(1, 1e-2, moms: (0, 0, 0));     // ...have no effect, as in fastai's SGD(mom=0)
-        TensorAssert.Same(Weights(a), Weights(b));
+        TensorAssert.Same(TinyRegression.Weights(a), TinyRegression.Weights(b));
     }
 
     [Fact]
@@ -186,7 +184,7 @@ public class LearnerStateTests
         var resumed = again.Fit(10, 0.0, callbacks: [new EarlyStoppingCallback(patience: 1), trace], resume: true);
         Assert.Empty(trace.Lrs);
         Assert.Equal(rows.Select(r => r.ValidLoss), resumed.Select(r => r.ValidLoss));
-        TensorAssert.Same(Weights(again), Weights(learn));
+        TensorAssert.Same(TinyRegression.Weights(again), TinyRegression.Weights(learn));
     }
 
     [Fact]
@@ -223,7 +221,7 @@ public class LearnerStateTests
             using (resumed)
             {
                 Assert.Equal(10, trace.Lrs.Count);   // the first fit was restored, the second ran its last epoch only
-                TensorAssert.Close(Weights(resumed), Weights(reference));
+                TensorAssert.Close(TinyRegression.Weights(resumed), TinyRegression.Weights(reference));
                 Assert.Equal(referenceSave.BestEpoch, resumedSave.BestEpoch);
                 Assert.Equal(referenceSave.Best, resumedSave.Best, 6);
                 Assert.Equal(reference.Recorder.Losses.Count, resumed.Recorder.Losses.Count);
@@ -281,30 +279,6 @@ public class LearnerStateTests
         }
     }
 
-    private sealed class MasterGradNorm : Callback
-    {
-        public List<double> Norms { get; } = [];
-        public int Groups { get; private set; }
-        public override void BeforeStep()
-        {
-            double sum = 0;
-            int groups = 0;
-            foreach (var group in Learner.Optimizer!.Groups)
-            {
-                bool any = false;
-                foreach (var p in group)
-                {
-                    using var g = p.grad;
-                    if (g is null) continue;
-                    any = true;
-                    sum += g.pow(2).sum().item<float>();
-                }
-                if (any) groups++;
-            }
-            Groups = Math.Max(Groups, groups);
-            Norms.Add(Math.Sqrt(sum));
-        }
-    }
 
     private sealed class NormGradSpy : Callback
     {

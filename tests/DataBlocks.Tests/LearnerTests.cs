@@ -143,7 +143,7 @@ public class LearnerTests
         }
     }
 
-    private static readonly LearnerOptions Quiet = new() { Output = null, Progress = ProgressMode.Silent };
+    private static readonly LearnerOptions Quiet = TinyRegression.Silent;
 
     private static DataLoaders<string> Loaders(string dir) =>
         DataLoaders<string>.Create(TestData.ImageCategory(), TestData.Files(TestData.Shapes(dir)),

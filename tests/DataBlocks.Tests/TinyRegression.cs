@@ -50,8 +50,14 @@ internal static class TinyRegression
         yield return children["l2"].parameters();
     }
 
+    /// <summary>Options that print nothing.</summary>
+    public static readonly LearnerOptions Silent = new() { Output = null, Progress = ProgressMode.Silent };
+
     private static LearnerOptions Quiet(LearnerOptions? options) =>
         (options ?? new LearnerOptions()) with { Output = null, Progress = ProgressMode.Silent };
+
+    /// <summary>Copies of the model's parameters, in order.</summary>
+    public static torch.Tensor[] Weights(Learner learn) => learn.Model.parameters().Select(p => p.detach().clone()).ToArray();
 
     /// <summary>Rows of a fastai trace CSV as numbers keyed by column.</summary>
     public static IReadOnlyList<Dictionary<string, string>> Csv(string file)
@@ -99,13 +105,51 @@ internal sealed class HyperTrace : Callback
 /// <summary>The crash a test simulates (a killed process) to check that a fit resumes from its checkpoint.</summary>
 internal sealed class SimulatedCrash() : Exception("killed");
 
-/// <summary>Crashes the fit as epoch <c>epoch</c> begins, after the checkpoint of the previous epoch was written.</summary>
-internal sealed class CrashAtEpoch(int epoch) : Callback
+/// <summary>
+/// Crashes fit number <c>fit</c> (1-based; FineTune makes two) as epoch <c>epoch</c> begins, after the checkpoint of the
+/// previous epoch was written.
+/// </summary>
+internal sealed class CrashAtEpoch(int epoch, int fit = 1) : Callback
 {
+    private int _fits;
+
     public override int Order => 90;
+
+    public override void BeforeFit() => _fits++;
 
     public override void BeforeEpoch()
     {
-        if (Learner.Epoch == epoch) throw new SimulatedCrash();
+        if (_fits == fit && Learner.Epoch == epoch) throw new SimulatedCrash();
+    }
+}
+
+/// <summary>
+/// The norm of the gradients the optimizer steps (the fp32 masters under mixed precision) at each step, and how many
+/// groups had any: GradientClip clips in AfterBackward, before any BeforeStep.
+/// </summary>
+internal sealed class GradNorm : Callback
+{
+    public List<double> Norms { get; } = [];
+
+    public int Groups { get; private set; }
+
+    public override void BeforeStep()
+    {
+        double sum = 0;
+        int groups = 0;
+        foreach (var group in Learner.Optimizer!.Groups)
+        {
+            bool any = false;
+            foreach (var p in group)
+            {
+                using var g = p.grad;
+                if (g is null) continue;
+                any = true;
+                sum += g.pow(2).sum().item<float>();
+            }
+            if (any) groups++;
+        }
+        Groups = Math.Max(Groups, groups);
+        Norms.Add(Math.Sqrt(sum));
     }
 }

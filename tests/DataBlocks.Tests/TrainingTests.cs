@@ -64,7 +64,7 @@ public class TrainingTests
     {
         using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
         learn.Fit(1, 1e-3);
-        var weights = learn.Model.parameters().Select(p => p.detach().clone()).ToArray();
+        var weights = TinyRegression.Weights(learn);
         using var dir = new TempDir();
         var result = learn.LrFind(numIt: 50, stopDiv: false, plotPath: dir.Combine("lr_find.png"));
         Assert.Equal(50, result.Lrs.Count);
@@ -125,12 +125,11 @@ public class TrainingTests
     {
         using var dir = new TempDir();
         var options = new LearnerOptions { Path = dir.Path, Checkpoint = "run" };
-        torch.Tensor[] Final(Learner learn) => learn.Model.parameters().Select(p => p.detach().clone()).ToArray();
 
         Seed.Everything(5);
         using var reference = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options with { Checkpoint = null });
         reference.FitOneCycle(4, 1e-2);
-        var expected = Final(reference);
+        var expected = TinyRegression.Weights(reference);
 
         Seed.Everything(5);
         using (var killed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options))
@@ -145,7 +144,7 @@ public class TrainingTests
         var rows = resumed.FitOneCycle(4, 1e-2, callbacks: [trace], resume: true);
         Assert.Equal(20, trace.Lrs.Count);   // epochs 2 and 3 only
         Assert.Equal(new[] { 0, 1, 2, 3 }, rows.Select(r => r.Epoch));
-        TensorAssert.Close(Final(resumed), expected);
+        TensorAssert.Close(TinyRegression.Weights(resumed), expected);
 
         // The script changed: its first fit is no longer the one the checkpoint belongs to.
         using var changed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options);
@@ -161,12 +160,12 @@ public class TrainingTests
         Seed.Everything(8);
         using var reference = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options with { Checkpoint = null });
         reference.FineTune(3);
-        var expected = reference.Model.parameters().Select(p => p.detach().clone()).ToArray();
+        var expected = TinyRegression.Weights(reference);
 
         Seed.Everything(8);
         using (var killed = TinyRegression.ThreeGroups(TinyRegression.Loaders(), options))
         {
-            var crash = new CrashInFit(fit: 2, epoch: 1);   // the unfrozen phase, after its first epoch
+            var crash = new CrashAtEpoch(epoch: 1, fit: 2);   // the unfrozen phase, after its first epoch
             Assert.Throws<SimulatedCrash>(() => killed.FineTune(3, callbacks: [crash]));
         }
 
@@ -177,16 +176,6 @@ public class TrainingTests
         TensorAssert.Close(resumed.Model.parameters(), expected);
     }
 
-    private sealed class CrashInFit(int fit, int epoch) : Callback
-    {
-        private int _fits;
-        public override int Order => 90;
-        public override void BeforeFit() => _fits++;
-        public override void BeforeEpoch()
-        {
-            if (_fits == fit && Learner.Epoch == epoch) throw new SimulatedCrash();
-        }
-    }
 
     [Fact]
     public void A_Diverging_Loss_Stops_With_Epoch_And_Batch_And_Keeps_The_Last_Good_Weights()
