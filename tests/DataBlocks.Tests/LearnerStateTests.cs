@@ -248,8 +248,8 @@ public class LearnerStateTests
             Assert.Throws<SimulatedCrash>(() => killed.Fit(3, 1e-2, callbacks: [new CrashAtEpoch(2)]));
         using var resumed = Make(options);
         resumed.Fit(3, 1e-2, resume: true);
-        Assert.Equal(reference.MixedPrecision.LossScale, resumed.MixedPrecision!.LossScale);
-        Assert.Equal(reference.MixedPrecision.SkippedSteps, resumed.MixedPrecision.SkippedSteps);
+        Assert.Equal(reference.MixedPrecision!.LossScale, resumed.MixedPrecision!.LossScale);
+        Assert.Equal(reference.MixedPrecision!.SkippedSteps, resumed.MixedPrecision!.SkippedSteps);
         TensorAssert.Close(Masters(resumed), Masters(reference));
     }
 

@@ -34,7 +34,7 @@ public class MixedPrecisionTests
 
         var rows = learn.FitOneCycle(4, 1e-2);
         Assert.True(learn.Recorder.Losses[^1] < learn.Recorder.Losses[0], "the loss should fall in bf16");
-        Assert.True(learn.MixedPrecision.MasterOf(conv).to(torch.bfloat16).eq(conv).all().item<bool>(), "the model holds the masters, rounded");
+        Assert.True(learn.MixedPrecision!.MasterOf(conv).to(torch.bfloat16).eq(conv).all().item<bool>(), "the model holds the masters, rounded");
         Assert.Equal(4, rows.Count);
         var (preds, targets) = learn.GetPreds();   // evaluation casts inputs too, and hands back float32 probabilities
         using (preds)

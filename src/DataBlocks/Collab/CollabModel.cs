@@ -348,8 +348,7 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
             w.Write(_ratingCounts.Length);
             foreach (int c in _ratingCounts) w.Write(c);
             // Under mixed precision the learner's fp32 masters are the weights (as fastai exports fp32 weights).
-            if (_learner is not null) _learner.WriteModelState(w);
-            else StateDictIO.Write(w, _module.state_dict());
+            StateDictIO.Write(w, _learner?.StateTensors() ?? _module.state_dict());
         });
         return path;
     }

@@ -12,15 +12,15 @@ namespace DataBlocks;
 /// </summary>
 internal static class StateDictIO
 {
-    /// <summary>Writes <paramref name="state"/>; <paramref name="replace"/> may supply another tensor for a name (fp32 masters).</summary>
-    public static void Write(BinaryWriter w, IReadOnlyDictionary<string, torch.Tensor> state, Func<string, torch.Tensor?>? replace = null)
+    /// <summary>Writes <paramref name="state"/>.</summary>
+    public static void Write(BinaryWriter w, IReadOnlyDictionary<string, torch.Tensor> state)
     {
         w.Write(state.Count);
         foreach (var (name, tensor) in state)
         {
             w.Write(name);
             using var scope = torch.NewDisposeScope();
-            var t = (replace?.Invoke(name) ?? tensor).detach().cpu().contiguous();
+            var t = tensor.detach().cpu().contiguous();
             if (t.dtype is torch.ScalarType.BFloat16 or torch.ScalarType.Float16) t = t.to(torch.float32);
             t.Save(w);
         }
@@ -56,21 +56,11 @@ internal static class StateDictIO
             string.Join(", ", names.Take(5).Select(n => $"'{n}'")) + (names.Length > 5 ? $" and {names.Length - 5} more" : "");
     }
 
-    /// <summary>Copies checked tensors into <paramref name="target"/> (and into <paramref name="alsoInto"/>'s tensor for a name, first).</summary>
-    public static void Commit(IReadOnlyDictionary<string, torch.Tensor> target, Dictionary<string, torch.Tensor> loaded,
-        Func<string, torch.Tensor?>? alsoInto = null)
+    /// <summary>Copies checked tensors into <paramref name="target"/>.</summary>
+    public static void Commit(IReadOnlyDictionary<string, torch.Tensor> target, Dictionary<string, torch.Tensor> loaded)
     {
         using var noGrad = torch.no_grad();
-        foreach (var (name, t) in target)
-        {
-            var source = loaded[name];
-            if (alsoInto?.Invoke(name) is { } master)
-            {
-                master.copy_(source);
-                t.copy_(master);
-            }
-            else t.copy_(source);
-        }
+        foreach (var (name, t) in target) t.copy_(loaded[name]);
     }
 
     /// <summary>Runs a read, turning a premature end of file into a message naming the file.</summary>

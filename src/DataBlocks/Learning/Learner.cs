@@ -12,15 +12,14 @@ using DataLoader = DataBlocks.Data.DataLoader;
 namespace DataBlocks.Learning;
 
 /// <summary>
-/// Trains a model on DataLoaders the fastai way: a training loop that raises fastai's events for callbacks; fastai's
-/// Adam over layer groups with per-group learning rates; one-cycle, SGDR, flat-cos and fine-tune schedules; the
-/// learning-rate finder; freezing; saving, checkpoints and resuming. fastai: <c>Learner</c>.
+/// The training loop and its events, the way fastai's <c>Learner</c> is: it owns the model, the data, the loss and the
+/// optimizer over layer groups, runs fits and validation phases, and raises fastai's events for its callbacks.
+/// Everything else attaches to it: the recorder, the progress display and the NaN guard are callbacks it adds; the
+/// schedules (<c>FitOneCycle</c>, <c>FineTune</c>, <c>FitSgdr</c>, <c>FitFlatCos</c>, 0.7's cycles), <c>LrFind</c>,
+/// mixed precision (<c>ToBf16</c>/<c>ToFp16</c>), freezing, predictions, saving and checkpoints are extension methods
+/// that add callbacks. fastai: <c>Learner</c>.
 /// </summary>
-/// <remarks>
-/// The recorder (<see cref="Recorder"/>), the progress display and the schedules are callbacks. The learner owns the
-/// model and the optimizer and disposes them.
-/// </remarks>
-public sealed partial class Learner : IDisposable
+public sealed class Learner : IDisposable
 {
     private readonly List<Callback> _callbacks = [];
 
@@ -28,9 +27,9 @@ public sealed partial class Learner : IDisposable
     private Callback[] _running = [];
     private LearnerOptimizer? _opt;
     private IReadOnlyList<IReadOnlyList<Parameter>>? _groups;
-    private MixedPrecision? _mixed;
-    private int _fits;
-    private bool _findingLr;
+    private int _startEpoch;
+    private torch.Tensor? _lossTensor;
+    private double? _lossValue;
 
     /// <summary>Creates a learner; the model is moved to the loaders' device.</summary>
     /// <param name="dls">The data.</param>
@@ -52,6 +51,7 @@ public sealed partial class Learner : IDisposable
         Recorder = new Recorder();
         AddCallback(Recorder);
         AddCallback(new ProgressCallback());
+        if (Options.StopOnNaN) AddCallback(new TerminateOnNaNCallback());
         foreach (var cb in Options.Callbacks) AddCallback(cb);
     }
 
@@ -70,7 +70,7 @@ public sealed partial class Learner : IDisposable
     /// <summary>Hyper-parameters and output.</summary>
     public LearnerOptions Options { get; }
 
-    /// <summary>Records losses, learning rates, momentums and the epoch table. fastai: <c>learn.recorder</c>.</summary>
+    /// <summary>Records losses, learning rates, momentums, validation results and the epoch table. fastai: <c>learn.recorder</c>.</summary>
     public Recorder Recorder { get; }
 
     /// <summary>Every epoch trained so far, across fits (each fit numbers its epochs from 0, as fastai's table does).</summary>
@@ -86,45 +86,48 @@ public sealed partial class Learner : IDisposable
     public LearnerOptimizer? Optimizer => _opt;
 
     /// <summary>The layer groups (body first, head last), from <see cref="LearnerOptions.Splitter"/>. fastai: <c>splitter(model)</c>.</summary>
-    public IReadOnlyList<IReadOnlyList<Parameter>> LayerGroups => _groups ??= SplitModel();
+    public IReadOnlyList<IReadOnlyList<Parameter>> LayerGroups => _groups ??= ModelParameters.Split(Model, Options.Splitter);
 
     /// <summary>Where saved models and checkpoints go: <see cref="LearnerOptions.Path"/>/<see cref="LearnerOptions.ModelDir"/>.</summary>
     public string ModelDirectory => Path.Combine(Options.Path, Options.ModelDir);
 
+    /// <summary>How many fits were numbered so far (each numbered fit has its own checkpoint; the lr finder's is not numbered).</summary>
+    internal int NumberedFits { get; set; }
+
     // ---- loop state, for callbacks --------------------------------------------------------------------------------
 
     /// <summary>The current epoch (0-based).</summary>
-    public int Epoch { get; internal set; }
+    public int Epoch { get; private set; }
 
     /// <summary>The number of epochs of the current fit.</summary>
-    public int NEpoch { get; internal set; }
+    public int NEpoch { get; private set; }
 
     /// <summary>The index of the current batch in its epoch.</summary>
-    public int Iter { get; internal set; }
+    public int Iter { get; private set; }
 
     /// <summary>The number of batches in the current phase.</summary>
-    public int NIter { get; internal set; }
+    public int NIter { get; private set; }
 
     /// <summary>Training batches done so far in the current fit. fastai: <c>train_iter</c>.</summary>
-    public int TrainIter { get; internal set; }
+    public int TrainIter { get; private set; }
 
     /// <summary>Whether the current epoch ran to its end (or was cancelled on purpose) rather than being cut short by an error.</summary>
-    public bool EpochCompleted { get; internal set; }
+    public bool EpochCompleted { get; private set; }
 
     /// <summary>Training progress of the current batch, in [0, 1). fastai: <c>pct_train</c>.</summary>
-    public double PctTrain { get; internal set; }
+    public double PctTrain { get; private set; }
 
     /// <summary>Whether the current phase trains (else it validates).</summary>
-    public bool Training { get; internal set; }
+    public bool Training { get; private set; }
 
     /// <summary>The loader of the current phase.</summary>
-    public DataLoader? Dl { get; internal set; }
+    public DataLoader? Dl { get; private set; }
 
     /// <summary>The current batch (valid during batch events).</summary>
-    public Batch? Batch { get; internal set; }
+    public Batch? Batch { get; private set; }
 
-    /// <summary>The model's output for the current batch (from <c>AfterPred</c>).</summary>
-    public torch.Tensor? Pred { get; internal set; }
+    /// <summary>The model's output for the current batch (from <c>AfterPred</c>); callbacks may replace it.</summary>
+    public torch.Tensor? Pred { get; set; }
 
     /// <summary>The loss of the current batch (from <c>AfterLoss</c>), as recorded. fastai: <c>learn.loss</c>.</summary>
     public torch.Tensor? LossTensor
@@ -137,9 +140,6 @@ public sealed partial class Learner : IDisposable
         }
     }
 
-    private torch.Tensor? _lossTensor;
-    private double? _lossValue;
-
     /// <summary>
     /// <see cref="LossTensor"/> as a number, read from the device once per batch however many callbacks ask (each
     /// read of a CUDA tensor waits for the GPU). NaN when the batch has no loss.
@@ -149,10 +149,7 @@ public sealed partial class Learner : IDisposable
     /// <summary>The tensor the backward pass starts from; callbacks may scale it (gradient accumulation, loss scaling). fastai: <c>loss_grad</c>.</summary>
     public torch.Tensor? LossGrad { get; set; }
 
-    /// <summary>Where the recorder sends each new row of the epoch table (the progress display, during a fit). fastai: <c>learn.logger</c>.</summary>
-    internal Action<EpochResult>? RowLogger { get; set; }
-
-    /// <summary>Adds a callback (it runs in <see cref="Callback.Order"/>).</summary>
+    /// <summary>Adds a callback (it runs in <see cref="Callback.Order"/>, ties in the order they were added).</summary>
     public void AddCallback(Callback callback)
     {
         callback.Learner = this;
@@ -170,89 +167,27 @@ public sealed partial class Learner : IDisposable
     }
 
     /// <summary>
-    /// Creates (or recreates) the optimizer over the layer groups, with every learning rate at <see cref="LearnerOptions.Lr"/>.
-    /// Happens at the first fit; call it to read or set hyper-parameters earlier. fastai: <c>create_opt</c>.
+    /// Creates (or recreates) the optimizer over the layer groups, with every learning rate at <see cref="LearnerOptions.Lr"/>,
+    /// then raises <see cref="Callback.AfterCreateOpt"/>. Happens at the first fit; call it to read or set hyper-parameters
+    /// earlier. fastai: <c>create_opt</c>.
     /// </summary>
     public LearnerOptimizer CreateOptimizer()
     {
         _opt?.Dispose();
-        var settings = Options.Optimizer;
-        var noDecay = settings.WdBnBias ? new HashSet<Parameter>() : NoDecayParameters();
-        var groups = LayerGroups;
-        if (_mixed is not null)
-        {
-            // Mixed precision: the optimizer steps the fp32 masters of the model's parameters.
-            groups = groups.Select(g => (IReadOnlyList<Parameter>)g.Select(_mixed.MasterOf).ToArray()).ToArray();
-            noDecay = new HashSet<Parameter>(noDecay.Select(_mixed.MasterOf), ReferenceEqualityComparer.Instance);
-        }
+        var noDecay = Options.Optimizer.WdBnBias ? new HashSet<Parameter>() : ModelParameters.NoDecay(Model);
         double[] lrs = Options.Lr.Expand(LayerGroups.Count);
-        _opt = new LearnerOptimizer(groups, noDecay, settings, lrs[^1]);
+        _opt = new LearnerOptimizer(LayerGroups, noDecay, Options.Optimizer, lrs[^1]);
         _opt.SetLr(lrs);
         if (Options.Wd is { } wd) _opt.SetWd([wd]);
+        Call(c => c.AfterCreateOpt(), batchEvent: false);
         return _opt;
     }
 
-    /// <summary>The mixed-precision callback when training in bf16/fp16, else null.</summary>
-    public MixedPrecision? MixedPrecision => _mixed;
+    /// <summary>Forgets the layer groups, to be worked out again (after a change that replaced the model's <see cref="Parameter"/> objects).</summary>
+    internal void ResetLayerGroups() => _groups = null;
 
-    /// <summary>
-    /// Trains in bfloat16 with fp32 master weights (runs on the CPU and on GPUs). See <see cref="Learning.MixedPrecision"/>.
-    /// fastai: <c>to_bf16()</c> (here without autocast: the way fastai v1's <c>to_fp16</c> worked).
-    /// </summary>
-    public Learner ToBf16(bool dynamic = true, double initialScale = 1) => ToHalf(new MixedPrecision(torch.ScalarType.BFloat16, dynamic, initialScale));
-
-    /// <summary>
-    /// Trains in float16 with fp32 master weights and dynamic loss scaling (meant for CUDA). See
-    /// <see cref="Learning.MixedPrecision"/>. fastai: <c>to_fp16()</c> / <c>to_non_native_fp16()</c>.
-    /// </summary>
-    public Learner ToFp16(bool dynamic = true, double initialScale = 65536) => ToHalf(new MixedPrecision(torch.ScalarType.Float16, dynamic, initialScale));
-
-    /// <summary>
-    /// Back to full precision: the fp32 master weights go back into the model. The optimizer keeps its state and
-    /// hyper-parameters. fastai: <c>to_fp32()</c>.
-    /// </summary>
-    public Learner ToFp32()
-    {
-        if (_mixed is null) return this;
-        using var state = SaveOptimizerState();
-        _mixed.Disable();
-        RemoveCallback(_mixed);
-        _mixed = null;
-        _groups = null;   // the conversion made new Parameter objects
-        RebuildOptimizer(state);
-        return this;
-    }
-
-    private Learner ToHalf(MixedPrecision mixed)
-    {
-        ToFp32();
-        using var state = SaveOptimizerState();
-        mixed.Enable(this);
-        _mixed = mixed;
-        _groups = null;   // the conversion made new Parameter objects
-        AddCallback(mixed);
-        RebuildOptimizer(state);
-        return this;
-    }
-
-    /// <summary>The optimizer's state in memory, to carry over to a rebuilt optimizer; null when there is no optimizer yet.</summary>
-    private MemoryStream? SaveOptimizerState()
-    {
-        if (_opt is null) return null;
-        var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) _opt.Save(w);
-        stream.Position = 0;
-        return stream;
-    }
-
-    /// <summary>Recreates the optimizer over the (new) parameters, with the state saved before a dtype conversion.</summary>
-    private void RebuildOptimizer(MemoryStream? state)
-    {
-        if (state is null) return;
-        CreateOptimizer();
-        using var r = new BinaryReader(state, System.Text.Encoding.UTF8, leaveOpen: true);
-        _opt!.Load(r, "the optimizer state before the precision change");
-    }
+    /// <summary>Raises a non-batch event (state hooks) for every callback.</summary>
+    internal void Raise(Action<Callback> @event) => Call(@event, batchEvent: false);
 
     /// <summary>The model's raw output for a batch (inputs moved through the model; several 1-D inputs are stacked).</summary>
     public torch.Tensor Forward(Batch batch)
@@ -265,97 +200,199 @@ public sealed partial class Learner : IDisposable
             $"{Dls.Datasets.Name} has {batch.NInputs} inputs of different kinds; a single-input model cannot take them. Stack them in a custom module.");
     }
 
-    /// <summary>Disposes the model, the optimizer and, under mixed precision, the master weights.</summary>
+    /// <summary>
+    /// Trains for <paramref name="nEpoch"/> epochs at constant learning rates, validating after each, and prints the
+    /// epoch table. fastai: <c>learn.fit(n_epoch, lr, wd, cbs, reset_opt, start_epoch)</c>.
+    /// </summary>
+    /// <param name="nEpoch">Number of epochs.</param>
+    /// <param name="lr">Learning rate(s); null = <see cref="LearnerOptions.Lr"/>.</param>
+    /// <param name="wd">Weight decay; null = <see cref="LearnerOptions.Wd"/> or the optimizer's default.</param>
+    /// <param name="callbacks">Callbacks for this fit only.</param>
+    /// <param name="resetOpt">Recreate the optimizer (dropping its state) first.</param>
+    /// <param name="startEpoch">Skip the epochs before this one (the schedule position follows, as fastai's <c>start_epoch</c>).</param>
+    /// <param name="resume">Continue from the checkpoint of this same fit (<see cref="LearnerOptions.Checkpoint"/>) if there is one.</param>
+    /// <returns>The rows of the epoch table.</returns>
+    public IReadOnlyList<EpochResult> Fit(int nEpoch, LR? lr = null, double? wd = null, IEnumerable<Callback>? callbacks = null,
+        bool resetOpt = false, int startEpoch = 0, bool resume = false) =>
+        Checkpoints.Run(this, Checkpoints.Describe(nameof(Fit), nEpoch, lr, wd), resume, (at, extra) =>
+            RunFit(nEpoch, lr, wd, [.. callbacks ?? [], .. extra], resetOpt && at is null, at ?? startEpoch));
+
+    /// <summary>
+    /// The loop of a fit: creates the optimizer if needed, sets the fit's learning rates and weight decay, adds the fit's
+    /// callbacks and runs <c>BeforeFit</c>, the epochs, <c>AfterFit</c> (fastai's <c>_do_fit</c> within <c>_with_events</c>).
+    /// </summary>
+    /// <returns>The rows this fit added to the table.</returns>
+    internal IReadOnlyList<EpochResult> RunFit(int nEpoch, LR? lr, double? wd, IEnumerable<Callback> callbacks, bool resetOpt, int startEpoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nEpoch, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(startEpoch);
+        int firstRow = History.Count;
+        WithCallbacks(callbacks, () =>
+        {
+            if (resetOpt || _opt is null) CreateOptimizer();
+            if ((wd ?? Options.Wd) is { } w) _opt!.SetWd([w]);
+            _opt!.SetLr((lr ?? Options.Lr).Expand(_opt.GroupCount));
+            NEpoch = nEpoch;
+            _startEpoch = startEpoch;
+            Action fit = () => Phase(c => c.BeforeFit(), DoFit, c => c.AfterCancelFit(), c => c.AfterFit(), typeof(CancelFitException));
+            foreach (var cb in _running.Reverse())
+            {
+                var inner = fit;
+                fit = () => cb.AroundFit(inner);
+            }
+            fit();
+        });
+        return History.Skip(firstRow).ToArray();
+    }
+
+    /// <summary>
+    /// One validation phase over <paramref name="loader"/> (default: the validation loader) with the learner's callbacks and
+    /// <paramref name="callbacks"/>: the same <c>BeforeValidate</c>, batch and <c>AfterValidate</c> events as a fit's
+    /// validation, in evaluation mode without gradients. The recorder computes the loss and metrics
+    /// (<see cref="Learning.Recorder.ValidLoss"/>); <see cref="GatherPredsCallback"/> collects predictions. fastai: <c>_do_epoch_validate</c>.
+    /// </summary>
+    public void RunValidation(DataLoader? loader = null, IEnumerable<Callback>? callbacks = null) =>
+        WithCallbacks(callbacks ?? [], () => ValidationPhase(loader ?? Dls.Valid));
+
+    /// <summary>Disposes the model, the optimizer and the callbacks it holds that are <see cref="IDisposable"/> (mixed precision's masters).</summary>
     public void Dispose()
     {
         _opt?.Dispose();
         _opt = null;
-        _mixed?.Release();
+        foreach (var cb in _callbacks.OfType<IDisposable>()) cb.Dispose();
         Model.Dispose();
     }
 
-    private IReadOnlyList<IReadOnlyList<Parameter>> SplitModel()
+    private void WithCallbacks(IEnumerable<Callback> callbacks, Action body)
     {
-        var groups = Options.Splitter?.Invoke(Model)
-                     ?? (Model is ILayerGroups layered ? layered.LayerGroups() : [Model.parameters().ToArray()]);
-        var result = groups.Select(g => (IReadOnlyList<Parameter>)g.ToArray()).Where(g => g.Count > 0).ToArray();
-        if (result.Length == 0) throw new DataBlocksException("The model has no parameters to train.");
-        return result;
+        var added = callbacks.ToArray();
+        foreach (var cb in added) AddCallback(cb);
+        try
+        {
+            body();
+        }
+        finally
+        {
+            foreach (var cb in added) RemoveCallback(cb);
+        }
     }
 
-    /// <summary>Parameters of normalisation layers, and every bias (fastai's <c>wd_bn_bias=False</c> exclusions).</summary>
-    internal HashSet<Parameter> NoDecayParameters()
+    private void DoFit()
     {
-        var set = NormParameters();
-        foreach (var (_, module) in Model.named_modules())
-            foreach (var (name, p) in module.named_parameters(recurse: false))
-                if (name == "bias") set.Add(p);
-        return set;
+        TrainIter = _startEpoch * Dls.Train.Count;
+        for (int epoch = _startEpoch; epoch < NEpoch; epoch++)
+        {
+            Epoch = epoch;
+            EpochCompleted = false;
+            Phase(c => c.BeforeEpoch(), DoEpoch, c =>
+            {
+                EpochCompleted = true;   // cancelled on purpose: the epoch counts as done
+                c.AfterCancelEpoch();
+            }, c => c.AfterEpoch(), typeof(CancelEpochException));
+        }
     }
 
-    /// <summary>Parameters of normalisation layers (they stay trainable in frozen groups, fastai's <c>train_bn</c>).</summary>
-    internal HashSet<Parameter> NormParameters()
+    private void DoEpoch()
     {
-        var set = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
-        foreach (var (_, module) in Model.named_modules())
-            if (IsNorm(module))
-                foreach (var (_, p) in module.named_parameters(recurse: false)) set.Add(p);
-        return set;
+        // The phase's state is set before its before-event, as fastai's TrainEvalCallback (order −10) does.
+        EnterPhase(Dls.Train, training: true);
+        Phase(c => c.BeforeTrain(), () => RunBatches(Dls.Train, training: true),
+            c => c.AfterCancelTrain(), c => c.AfterTrain(), typeof(CancelTrainException));
+        ValidationPhase(Dls.Valid);
+        EpochCompleted = true;
     }
 
-    internal static bool IsNorm(torch.nn.Module module) => module is BatchNorm1d or BatchNorm2d or BatchNorm3d or LayerNorm or GroupNorm
-        or InstanceNorm1d or InstanceNorm2d or InstanceNorm3d;
-}
+    private void ValidationPhase(DataLoader loader)
+    {
+        EnterPhase(loader, training: false);
+        Phase(c => c.BeforeValidate(), () => RunBatches(loader, training: false),
+            c => c.AfterCancelValidate(), c => c.AfterValidate(), typeof(CancelValidException));
+    }
 
-/// <summary>A model that knows its layer groups (body first, head last), for discriminative learning rates and freezing.</summary>
-public interface ILayerGroups
-{
-    /// <summary>The parameters of each group.</summary>
-    IReadOnlyList<IReadOnlyList<Parameter>> LayerGroups();
-}
+    private void EnterPhase(DataLoader loader, bool training)
+    {
+        Training = training;
+        Dl = loader;
+        NIter = loader.Count;
+        if (training) Model.train();
+        else Model.eval();
+    }
 
-/// <summary>Learner hyper-parameters and settings.</summary>
-public sealed record LearnerOptions
-{
-    /// <summary>Default learning rate (fastai: <c>lr=1e-3</c>); a float, per-group array or slice.</summary>
-    public LR Lr { get; init; } = 1e-3;
+    private void RunBatches(DataLoader loader, bool training)
+    {
+        // The phase was entered before its before-event (EnterPhase), so a callback may change the model's mode there
+        // (put norm layers in eval, as fastai's BnFreeze does) and it stays so for the batches.
+        using var noGrad = training ? null : torch.no_grad();
+        try
+        {
+            using var batches = loader.GetEnumerator();
+            for (int i = 0; ; i++)
+            {
+                using var scope = torch.NewDisposeScope();   // every tensor of the batch dies here
+                if (!batches.MoveNext()) break;
+                Iter = i;
+                Batch = batches.Current;
+                if (training) PctTrain = (double)TrainIter / (NEpoch * NIter);
+                try
+                {
+                    Phase(c => c.BeforeBatch(), OneBatch, c => c.AfterCancelBatch(), c => c.AfterBatch(), typeof(CancelBatchException), batchEvent: true);
+                }
+                finally
+                {
+                    Pred = null;
+                    LossTensor = null;
+                    LossGrad = null;
+                    Batch = null;
+                }
+                if (training) TrainIter++;
+            }
+        }
+        finally
+        {
+            Model.train();
+        }
+    }
 
-    /// <summary>Weight decay for every fit; null = the optimizer's default (<see cref="OptimizerSettings.Wd"/>).</summary>
-    public double? Wd { get; init; }
-
-    /// <summary>The optimizer (default fastai's Adam).</summary>
-    public OptimizerSettings Optimizer { get; init; } = OptimizerSettings.Adam;
-
-    /// <summary>Momentums of the one-cycle schedule (fastai: <c>moms=(0.95, 0.85, 0.95)</c>).</summary>
-    public (double Start, double Middle, double End) Moms { get; init; } = (0.95, 0.85, 0.95);
-
-    /// <summary>Splits the model into layer groups (body first, head last); null = the model's <see cref="ILayerGroups"/> or one group.</summary>
-    public Func<torch.nn.Module<torch.Tensor, torch.Tensor>, IEnumerable<IEnumerable<Parameter>>>? Splitter { get; init; }
-
-    /// <summary>Extra callbacks added to the learner.</summary>
-    public IReadOnlyList<Callback> Callbacks { get; init; } = [];
-
-    /// <summary>Stop with an error when a training loss or gradient is NaN or infinite (the weights stay as they were before that batch).</summary>
-    public bool StopOnNaN { get; init; } = true;
-
-    /// <summary>How progress is shown.</summary>
-    public ProgressMode Progress { get; init; } = ProgressMode.Auto;
-
-    /// <summary>Where the epoch table goes; null = nowhere.</summary>
-    public TextWriter? Output { get; init; } = Console.Out;
-
-    /// <summary>The learner's folder (fastai: <c>path</c>).</summary>
-    public string Path { get; init; } = ".";
-
-    /// <summary>The folder under <see cref="Path"/> for saved models and checkpoints (fastai: <c>model_dir='models'</c>).</summary>
-    public string ModelDir { get; init; } = "models";
+    private void OneBatch()
+    {
+        Pred = Forward(Batch!);
+        Call(c => c.AfterPred(), batchEvent: true);
+        if (Batch!.Targets.Length == 0) return;
+        LossTensor = Loss.Compute(Pred, Batch.Targets[0]);
+        LossGrad = LossTensor;
+        Call(c => c.AfterLoss(), batchEvent: true);
+        if (!Training) return;
+        Phase(c => c.BeforeBackward(), () => LossGrad!.backward(), c => c.AfterCancelBackward(), c => c.AfterBackward(),
+            typeof(CancelBackwardException), batchEvent: true);
+        Phase(c => c.BeforeStep(), () => _opt!.Step(), c => c.AfterCancelStep(), c => c.AfterStep(), typeof(CancelStepException), batchEvent: true);
+        _opt!.ZeroGrad();
+    }
 
     /// <summary>
-    /// When set, the learner's fits are numbered from 0 and fit <c>n</c> writes <c>{ModelDir}/{Checkpoint}.fit{n}.ckpt</c>
-    /// after each epoch and at its end (atomically): weights, optimizer state, schedule position, recorded rows, the
-    /// callbacks' states (recorder, trackers, loss scale) and the CPU random state. Rerunning the same script with
-    /// <c>resume: true</c> on its fits restores the fits that had finished and continues the one that was killed from its
-    /// last completed epoch, exactly where the schedule was. See <see cref="Learner.CheckpointPath"/>.
+    /// Runs a phase as fastai's <c>_with_events</c>: its before-event and the body; a cancel exception of
+    /// <paramref name="cancel"/> is absorbed after the after-cancel event; then the after-event. Any other exception
+    /// propagates without after-events.
     /// </summary>
-    public string? Checkpoint { get; init; }
+    private void Phase(Action<Callback> before, Action body, Action<Callback> afterCancel, Action<Callback> after, Type cancel, bool batchEvent = false)
+    {
+        try
+        {
+            Call(before, batchEvent);
+            body();
+        }
+        catch (Exception e) when (e.GetType() == cancel)
+        {
+            Call(afterCancel, batchEvent);
+        }
+        Call(after, batchEvent);
+    }
+
+    private void Call(Action<Callback> @event, bool batchEvent)
+    {
+        foreach (var cb in _running)
+        {
+            if (batchEvent && (Training ? !cb.RunOnTrain : !cb.RunOnValid)) continue;
+            @event(cb);
+        }
+    }
 }

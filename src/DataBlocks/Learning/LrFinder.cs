@@ -4,6 +4,73 @@ using System.Linq;
 
 namespace DataBlocks.Learning;
 
+/// <summary>The learning-rate finder on a learner. fastai: <c>lr_find</c>, <c>plot_lr_find</c>.</summary>
+public static class LrFinder
+{
+    /// <summary>
+    /// The learning-rate finder: trains with an exponentially growing learning rate from <paramref name="startLr"/> to
+    /// <paramref name="endLr"/> over <paramref name="numIt"/> batches (stopping early when the loss diverges), records the
+    /// smoothed loss, restores the model and optimizer exactly as they were, and suggests learning rates (valley, minimum,
+    /// steep, slide). With <paramref name="plotPath"/>, writes the loss-vs-lr plot (log x axis, suggestions marked).
+    /// fastai: <c>lr_find(start_lr=1e-7, end_lr=10, num_it=100, stop_div=True)</c>.
+    /// </summary>
+    public static LrFindResult LrFind(this Learner learn, double startLr = 1e-7, double endLr = 10, int numIt = 100, bool stopDiv = true, string? plotPath = null)
+    {
+        numIt = Math.Max(numIt, 6);
+        int epochs = numIt / Math.Max(1, learn.Dls.Train.Count) + 1;
+        var finder = new LrFinderCallback(startLr, endLr, numIt, stopDiv);
+        int rows = learn.History.Count;
+        // fastai runs lr_find with logging off, and its trackers stand down (they would stop it early or save its weights);
+        // the loss may become NaN on purpose, so the NaN guard stands down too (NaN points are trimmed below).
+        var benched = learn.Callbacks.Where(c => c is ProgressCallback or TrackerCallback or TerminateOnNaNCallback).ToArray();
+        foreach (var c in benched) learn.RemoveCallback(c);
+        double[] lrs, losses;
+        using (var saved = learn.Snapshot())
+        {
+            try
+            {
+                learn.RunFit(epochs, startLr, null, [finder], resetOpt: false, 0);
+            }
+            finally
+            {
+                foreach (var c in benched) learn.AddCallback(c);
+                saved.Restore();
+                learn.Recorder.RestoreHistory(learn.History.Take(rows).ToArray());
+            }
+            lrs = learn.Recorder.Lrs.ToArray();
+            losses = learn.Recorder.Losses.ToArray();
+        }
+        var (l, s) = LrSuggestions.Trim(lrs, losses, numIt);
+        var result = new LrFindResult(lrs, losses, LrSuggestions.Valley(l, s), LrSuggestions.Minimum(l, s), LrSuggestions.Steep(l, s),
+            LrSuggestions.Slide(l, s), finder.Diverged, null);
+        if (plotPath is not null) result = result with { PlotPath = Learner.PlotLrFind(result, plotPath) };
+        return result;
+    }
+
+    extension(Learner)
+    {
+        /// <summary>Writes the learning-rate finder's plot: smoothed loss against learning rate (log scale), suggestions marked. fastai: <c>plot_lr_find</c>.</summary>
+        public static string PlotLrFind(LrFindResult result, string path, int skipEnd = 5)
+        {
+            int n = Math.Max(0, result.Lrs.Count - skipEnd);
+            double LossAt(double lr)
+            {
+                int i = Array.FindIndex(result.Lrs.ToArray(), v => v >= lr);
+                return i < 0 ? double.NaN : result.Losses[i];
+            }
+            var markers = new[]
+            {
+                new PlotMarker(FormattableString.Invariant($"valley {result.Valley:G3}"), result.Valley, LossAt(result.Valley)),
+                new PlotMarker(FormattableString.Invariant($"minimum/10 {result.Minimum:G3}"), result.Minimum, LossAt(result.Minimum)),
+                new PlotMarker(FormattableString.Invariant($"steep {result.Steep:G3}"), result.Steep, LossAt(result.Steep)),
+                new PlotMarker(FormattableString.Invariant($"slide {result.Slide:G3}"), result.Slide, LossAt(result.Slide)),
+            };
+            return Plots.Line(path, "Learning rate finder", "learning rate (log scale)", "loss (smoothed)",
+                [new PlotSeries("", result.Lrs.Take(n).ToArray(), result.Losses.Take(n).ToArray())], logX: true, markers);
+        }
+    }
+}
+
 /// <summary>
 /// The learning-rate finder's schedule: exponential from <c>startLr</c> to <c>endLr</c> over <c>numIt</c> training batches,
 /// stopping early when the smoothed loss exceeds four times its best; validation is skipped. fastai: <c>LRFinder</c>.

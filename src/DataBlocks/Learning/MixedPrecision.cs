@@ -12,15 +12,17 @@ namespace DataBlocks.Learning;
 /// and the loss is multiplied by a scale before backward so small fp16 gradients do not vanish. With dynamic scaling, a
 /// step whose gradients overflow is skipped and the scale halved; after <see cref="ScaleWait"/> good steps it doubles.
 /// TorchSharp has no autocast, so this is not PyTorch AMP: every layer but normalisation computes in half precision.
-/// Added by <see cref="Learner.ToBf16"/> / <see cref="Learner.ToFp16"/>. Order 10.
+/// Added by <see cref="MixedPrecisionExtensions.ToBf16"/> / <see cref="MixedPrecisionExtensions.ToFp16"/>, which convert the
+/// model at once; the callback owns the masters and the loss scale, hands the masters to every optimizer the learner
+/// creates, and stands them in for the model's weights when the learner saves or loads. Order 10.
 /// </summary>
-public sealed class MixedPrecision : Callback
+public sealed class MixedPrecision : Callback, IDisposable
 {
     private readonly Dictionary<Parameter, Parameter> _master = new(ReferenceEqualityComparer.Instance);
     private (Parameter Model, Parameter Master)[] _pairs = [];
     private int _goodSteps;
 
-    /// <summary>Creates the callback (use <see cref="Learner.ToBf16"/> or <see cref="Learner.ToFp16"/>).</summary>
+    /// <summary>Creates the callback (use <see cref="MixedPrecisionExtensions.ToBf16"/> or <see cref="MixedPrecisionExtensions.ToFp16"/>).</summary>
     public MixedPrecision(torch.ScalarType dtype, bool dynamic = true, double initialScale = 65536, double maxScale = 16777216,
         double divFactor = 2, int scaleWait = 500)
     {
@@ -68,7 +70,7 @@ public sealed class MixedPrecision : Callback
         // Converting a module's dtype replaces its Parameter objects: pair model and master parameters afterwards, by name.
         learner.Model.to(DType);
         foreach (var (_, module) in learner.Model.named_modules())
-            if (Learner.IsNorm(module)) module.to(torch.float32);
+            if (ModelParameters.IsNorm(module)) module.to(torch.float32);
         var pairs = new List<(Parameter, Parameter)>();
         foreach (var (_, p) in learner.Model.named_parameters())
         {
@@ -97,23 +99,33 @@ public sealed class MixedPrecision : Callback
         var converted = Learner.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         using (torch.no_grad())
             for (int i = 0; i < _pairs.Length; i++) converted[names[i]].copy_(_pairs[i].Master);
-        Release();
+        Dispose();
     }
 
     /// <summary>Frees the master weights (when the learner is disposed, or after <see cref="Disable"/>).</summary>
-    internal void Release()
+    public void Dispose()
     {
         foreach (var (_, master) in _pairs) master.Dispose();
         _master.Clear();
         _pairs = [];
     }
 
-    /// <summary>The fp32 masters by the model's parameter names: what saving writes in place of the half-precision weights.</summary>
-    internal Dictionary<string, Parameter> MastersByName() =>
-        Learner.Model.named_parameters().ToDictionary(p => p.name, p => _master[p.parameter]);
+    /// <inheritdoc />
+    /// <remarks>The optimizer steps the fp32 masters of the model's parameters.</remarks>
+    public override void AfterCreateOpt() => Learner.Optimizer!.ReplaceParameters(MasterOf);
 
-    /// <summary>Copies the masters into the model's half-precision parameters (after loading new master weights).</summary>
-    internal void SyncModelFromMasters()
+    /// <inheritdoc />
+    /// <remarks>The fp32 masters stand in for the half-precision parameters, so files hold fp32 weights whatever the precision.</remarks>
+    public override void ModelStateTensors(IDictionary<string, torch.Tensor> tensors)
+    {
+        foreach (var (name, p) in Learner.Model.named_parameters()) tensors[name] = _master[p];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Loaded weights went into the masters: the model gets them, rounded to its half type.</remarks>
+    public override void AfterModelStateLoaded() => SyncModelFromMasters();
+
+    private void SyncModelFromMasters()
     {
         using var noGrad = torch.no_grad();
         foreach (var (model, master) in _pairs) model.copy_(master);
@@ -136,11 +148,10 @@ public sealed class MixedPrecision : Callback
     }
 
     /// <inheritdoc />
-    public override void BeforeBatch() => CastInputs(Learner.Batch!);
-
-    /// <summary>Casts the batch's floating-point inputs to the model's half type.</summary>
-    internal void CastInputs(Data.Batch batch)
+    /// <remarks>Casts the batch's floating-point inputs to the model's half type.</remarks>
+    public override void BeforeBatch()
     {
+        var batch = Learner.Batch!;
         for (int i = 0; i < batch.NInputs; i++)
             if (batch.Fields[i].is_floating_point() && batch.Fields[i].dtype != DType)
                 batch.Replace(i, batch.Fields[i].to(DType));
@@ -192,5 +203,68 @@ public sealed class MixedPrecision : Callback
             LossScale = Math.Min(LossScale * 2, MaxScale);
             _goodSteps = 0;
         }
+    }
+}
+
+/// <summary>Mixed precision on a learner: <c>ToBf16</c>, <c>ToFp16</c>, <c>ToFp32</c>. fastai: <c>to_fp16</c>, <c>to_bf16</c>, <c>to_fp32</c>.</summary>
+public static class MixedPrecisionExtensions
+{
+    extension(Learner learn)
+    {
+        /// <summary>The mixed-precision callback when training in bf16/fp16, else null.</summary>
+        public MixedPrecision? MixedPrecision => learn.Callbacks.OfType<MixedPrecision>().FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Trains in bfloat16 with fp32 master weights (runs on the CPU and on GPUs). See <see cref="Learning.MixedPrecision"/>.
+    /// fastai: <c>to_bf16()</c> (here without autocast: the way fastai v1's <c>to_fp16</c> worked).
+    /// </summary>
+    public static Learner ToBf16(this Learner learn, bool dynamic = true, double initialScale = 1) =>
+        learn.ToHalf(new MixedPrecision(torch.ScalarType.BFloat16, dynamic, initialScale));
+
+    /// <summary>
+    /// Trains in float16 with fp32 master weights and dynamic loss scaling (meant for CUDA). See
+    /// <see cref="Learning.MixedPrecision"/>. fastai: <c>to_fp16()</c> / <c>to_non_native_fp16()</c>.
+    /// </summary>
+    public static Learner ToFp16(this Learner learn, bool dynamic = true, double initialScale = 65536) =>
+        learn.ToHalf(new MixedPrecision(torch.ScalarType.Float16, dynamic, initialScale));
+
+    /// <summary>
+    /// Back to full precision: the fp32 master weights go back into the model. The optimizer keeps its state and
+    /// hyper-parameters. fastai: <c>to_fp32()</c>.
+    /// </summary>
+    public static Learner ToFp32(this Learner learn)
+    {
+        if (learn.MixedPrecision is not { } mixed) return learn;
+        learn.ReplaceParameters(() =>
+        {
+            mixed.Disable();
+            learn.RemoveCallback(mixed);
+        });
+        return learn;
+    }
+
+    /// <summary>
+    /// Makes a change that replaces the model's <see cref="Parameter"/> objects (the dtype conversion), working the layer
+    /// groups out again and carrying the optimizer's state and hyper-parameters over to an optimizer of the new parameters.
+    /// </summary>
+    private static void ReplaceParameters(this Learner learn, Action change)
+    {
+        using var state = learn.Optimizer?.SaveToMemory();
+        change();
+        learn.ResetLayerGroups();
+        if (state is null) return;
+        learn.CreateOptimizer().LoadFromMemory(state, "the optimizer state before the precision change");
+    }
+
+    private static Learner ToHalf(this Learner learn, MixedPrecision mixed)
+    {
+        learn.ToFp32();
+        learn.ReplaceParameters(() =>
+        {
+            mixed.Enable(learn);
+            learn.AddCallback(mixed);
+        });
+        return learn;
     }
 }

@@ -16,8 +16,8 @@ namespace DataBlocks.Learning;
 /// </summary>
 public sealed class LearnerOptimizer : IDisposable
 {
-    private readonly IReadOnlyList<IReadOnlyList<Parameter>> _groups;
-    private readonly HashSet<Parameter> _noDecay;
+    private IReadOnlyList<IReadOnlyList<Parameter>> _groups;
+    private HashSet<Parameter> _noDecay;
     private readonly double[] _lr, _mom, _sqrMom, _wd, _eps;
     private torch.optim.Optimizer? _inner;                                                        // SGD: TorchSharp's
     private readonly Dictionary<Parameter, AdamState> _adam = new(ReferenceEqualityComparer.Instance);   // Adam: ours
@@ -124,6 +124,17 @@ public sealed class LearnerOptimizer : IDisposable
             }
     }
 
+    /// <summary>
+    /// Steps other parameters in place of these, group by group (mixed precision's fp32 masters), forgetting any state;
+    /// hyper-parameters and weight-decay exclusions carry over to the stand-ins.
+    /// </summary>
+    internal void ReplaceParameters(Func<Parameter, Parameter> standIn)
+    {
+        _groups = _groups.Select(g => (IReadOnlyList<Parameter>)g.Select(standIn).ToArray()).ToArray();
+        _noDecay = new HashSet<Parameter>(_noDecay.Select(standIn), ReferenceEqualityComparer.Instance);
+        ClearState();
+    }
+
     /// <summary>Forgets the moving averages and step counts (fastai: <c>clear_state</c>, done by freeze/unfreeze).</summary>
     public void ClearState()
     {
@@ -160,6 +171,22 @@ public sealed class LearnerOptimizer : IDisposable
         }
         Apply();
         ((OptimizerHelper)_inner).save_state_dict(writer);
+    }
+
+    /// <summary>The state <see cref="Save"/> writes, in memory, ready to read (to carry over to a rebuilt optimizer).</summary>
+    internal MemoryStream SaveToMemory()
+    {
+        var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) Save(w);
+        stream.Position = 0;
+        return stream;
+    }
+
+    /// <summary>Loads state kept by <see cref="SaveToMemory"/>.</summary>
+    internal void LoadFromMemory(MemoryStream state, string source)
+    {
+        using var r = new BinaryReader(state, System.Text.Encoding.UTF8, leaveOpen: true);
+        Load(r, source);
     }
 
     /// <summary>Reads what <see cref="Save"/> wrote.</summary>

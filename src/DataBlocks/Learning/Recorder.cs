@@ -9,7 +9,8 @@ namespace DataBlocks.Learning;
 /// <summary>
 /// Records what fastai's recorder does: after every training batch the smoothed loss, the learning rate and momentum
 /// of the last group; over validation the loss (weighted by batch size) and the metrics; after every epoch a row of
-/// the table. Order 50. fastai: <c>Recorder</c> with <c>AvgSmoothLoss(beta=0.98)</c> and <c>AvgLoss</c>.
+/// the table. The learner adds it; validation outside a fit (<see cref="Learner.RunValidation"/>) goes through it too, so
+/// losses and metrics are computed here only. Order 50. fastai: <c>Recorder</c> with <c>AvgSmoothLoss(beta=0.98)</c> and <c>AvgLoss</c>.
 /// </summary>
 public sealed class Recorder : Callback
 {
@@ -45,6 +46,16 @@ public sealed class Recorder : Callback
 
     /// <summary>Every row of the epoch table, across fits.</summary>
     public IReadOnlyList<EpochResult> History => _history;
+
+    /// <summary>
+    /// The loss of the last validation phase, averaged over items (NaN when it saw no targets): a fit's
+    /// <c>valid_loss</c>, and what <see cref="LearnerPredictions.Validate"/> returns. The metrics' values are beside it in
+    /// <see cref="Learner.Metrics"/>.
+    /// </summary>
+    public double ValidLoss => _validCount > 0 ? _validSum / _validCount : double.NaN;
+
+    /// <summary>Raised with each new row of the epoch table, as it is made (the progress display shows it). fastai: <c>learn.logger</c>.</summary>
+    public event Action<EpochResult>? RowAdded;
 
     /// <summary>The metric columns, in table order.</summary>
     public IReadOnlyList<string> MetricNames => Learner.Metrics.Select(m => m.Name).ToArray();
@@ -158,12 +169,12 @@ public sealed class Recorder : Callback
     public override void AfterEpoch()
     {
         if (!Learner.EpochCompleted) return;   // an error cut the epoch short: no row
-        double validLoss = _validated && _validCount > 0 ? _validSum / _validCount : double.NaN;
+        double validLoss = _validated ? ValidLoss : double.NaN;
         var metrics = Learner.Metrics.Select(m => new KeyValuePair<string, double>(m.Name, _validated ? m.Value : double.NaN)).ToArray();
         var row = new EpochResult(Learner.Epoch, _trained ? SmoothLoss : double.NaN, validLoss, metrics, _clock.Elapsed);
         _history.Add(row);
         _epochEnds.Add((_losses.Count, validLoss));
-        Learner.RowLogger?.Invoke(row);   // printed here, as fastai's recorder logs: a later callback may cancel the fit
+        RowAdded?.Invoke(row);   // printed here, as fastai's recorder logs: a later callback may cancel the fit
     }
 
     /// <inheritdoc />

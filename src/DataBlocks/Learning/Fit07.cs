@@ -1,13 +1,17 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using DataLoader = DataBlocks.Data.DataLoader;
 
 namespace DataBlocks.Learning;
 
-public sealed partial class Learner
+/// <summary>fastai 0.7's <c>fit</c> with cycles (SGDR with warm-up) and the snapshot ensemble of its cycle saves.</summary>
+public static class Fit07
 {
+    private static readonly ConditionalWeakTable<Learner, IReadOnlyList<string>> Snapshots = new();
+
     /// <summary>
     /// fastai 0.7's <c>learn.fit(lrs, n_cycle, cycle_len=None, cycle_mult=1, cycle_save_name=None)</c>. Without
     /// <paramref name="cycleLen"/>: <paramref name="nCycle"/> epochs at constant rates. With it: SGDR as 0.7 did it — a
@@ -19,24 +23,29 @@ public sealed partial class Learner
     /// </summary>
     /// <remarks>0.7 trained with SGD and momentum 0.9 (<see cref="OptimizerSettings.SgdMomentum"/>); this uses the learner's optimizer.</remarks>
     /// <returns>The rows of the epoch table.</returns>
-    public IReadOnlyList<EpochResult> Fit(LR lrs, int nCycle, int? cycleLen, int cycleMult = 1, string? cycleSaveName = null,
+    public static IReadOnlyList<EpochResult> Fit(this Learner learn, LR lrs, int nCycle, int? cycleLen, int cycleMult = 1, string? cycleSaveName = null,
         double? wd = null, IEnumerable<Callback>? callbacks = null, bool resume = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(nCycle, 1);
-        if (cycleLen is null) return RunFit(nCycle, lrs, wd, callbacks, resetOpt: false, 0, Describe("Fit07", nCycle, lrs, wd), resume);
+        if (cycleLen is null)
+            return Checkpoints.Run(learn, Checkpoints.Describe("Fit07", nCycle, lrs, wd), resume, (at, extra) =>
+                learn.RunFit(nCycle, lrs, wd, [.. callbacks ?? [], .. extra], resetOpt: false, at ?? 0));
         ArgumentOutOfRangeException.ThrowIfLessThan(cycleLen.Value, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(cycleMult, 1);
-        int nEpoch = SgdrEpochs(nCycle, cycleLen.Value, cycleMult);
+        int nEpoch = Learner.SgdrEpochs(nCycle, cycleLen.Value, cycleMult);
         CosAnnealCallback? anneal = null;
-        var rows = FitScheduled(nEpoch, lrs, wd, callbacks, resetOpt: false, 0, resume,
-            Describe("Fit07", nEpoch, lrs, nCycle, cycleLen, cycleMult, cycleSaveName, wd),
-            initial => anneal = new CosAnnealCallback(initial, Dls.Train.Count * cycleLen.Value, cycleMult, cycleSaveName));
-        CycleSnapshots = anneal!.Saved;
+        var rows = learn.FitScheduled(nEpoch, lrs, wd, callbacks, resetOpt: false, 0, resume,
+            Checkpoints.Describe("Fit07", nEpoch, lrs, nCycle, cycleLen, cycleMult, cycleSaveName, wd),
+            initial => anneal = new CosAnnealCallback(initial, learn.Dls.Train.Count * cycleLen.Value, cycleMult, cycleSaveName));
+        Snapshots.AddOrUpdate(learn, anneal!.Saved.ToArray());
         return rows;
     }
 
-    /// <summary>The weight files saved at the end of each cycle by the last <c>Fit(..., cycleSaveName)</c>.</summary>
-    public IReadOnlyList<string> CycleSnapshots { get; private set; } = [];
+    extension(Learner learn)
+    {
+        /// <summary>The weight files saved at the end of each cycle by the last <c>Fit(..., cycleSaveName)</c>.</summary>
+        public IReadOnlyList<string> CycleSnapshots => Snapshots.TryGetValue(learn, out var names) ? names : [];
+    }
 
     /// <summary>
     /// A snapshot ensemble: the activated predictions of each saved model (default: the last fit's cycle snapshots) on
@@ -44,20 +53,19 @@ public sealed partial class Learner
     /// disposes both tensors. fastai 0.7: averaging the predictions of the <c>cycle_save_name</c> models.
     /// </summary>
     /// <exception cref="ArgumentException">No models to ensemble.</exception>
-    public (torch.Tensor Predictions, torch.Tensor? Targets) GetEnsemblePreds(IEnumerable<string>? savedNames = null, DataLoader? loader = null)
+    public static (torch.Tensor Predictions, torch.Tensor? Targets) GetEnsemblePreds(this Learner learn, IEnumerable<string>? savedNames = null, DataLoader? loader = null)
     {
-        var names = (savedNames ?? CycleSnapshots).ToArray();
+        var names = (savedNames ?? learn.CycleSnapshots).ToArray();
         if (names.Length == 0) throw new ArgumentException("There are no saved models to ensemble; fit with a cycleSaveName first.", nameof(savedNames));
-        if (_opt is null) CreateOptimizer();
-        using var current = Snapshot();
+        using var current = learn.Snapshot();
         torch.Tensor? sum = null;
         torch.Tensor? targets = null;
         try
         {
             foreach (string name in names)
             {
-                Load(name, withOpt: false);
-                var (preds, t) = GetPreds(loader);
+                learn.Load(name, withOpt: false);
+                var (preds, t) = learn.GetPreds(loader);
                 if (sum is null) sum = preds;
                 else
                 {

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using TorchSharp;
 
 namespace DataBlocks.Learning;
 
@@ -43,6 +45,28 @@ public abstract class Callback
     /// the first epoch. Callbacks are matched by type and by their position among callbacks of that type.
     /// </summary>
     protected internal virtual void ReadState(System.IO.BinaryReader reader) { }
+
+    /// <summary>
+    /// Runs the whole fit (<paramref name="fit"/>: <c>BeforeFit</c> to <c>AfterFit</c>) inside something this callback
+    /// sets up and always tears down, errors included (the progress display's live bar). Callbacks wrap in
+    /// <see cref="Order"/>, the first outermost; the default just runs it.
+    /// </summary>
+    public virtual void AroundFit(Action fit) => fit();
+
+    /// <summary>
+    /// Called each time the learner creates its optimizer (<see cref="Learning.Learner.CreateOptimizer"/>), before anything
+    /// steps it: a callback may hand it other parameters to step (mixed precision's fp32 masters). fastai: <c>create_opt</c>'s aftermath.
+    /// </summary>
+    public virtual void AfterCreateOpt() { }
+
+    /// <summary>
+    /// Lets the callback stand its own tensors in for the model's in the state that saving writes and loading fills
+    /// (<see cref="LearnerFiles.StateTensors"/>), by state-dict name: mixed precision puts the fp32 masters there.
+    /// </summary>
+    public virtual void ModelStateTensors(IDictionary<string, torch.Tensor> tensors) { }
+
+    /// <summary>Called after loaded weights were copied into <see cref="LearnerFiles.StateTensors"/> (mixed precision copies the masters into the model).</summary>
+    public virtual void AfterModelStateLoaded() { }
 
 #pragma warning disable CS1591 // the events are described in the class remarks
     public virtual void BeforeFit() { }
