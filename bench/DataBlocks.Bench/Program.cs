@@ -75,29 +75,35 @@ static int LearnerOverhead(string repo, bool check, bool write)
     TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
     string machine = Report.Machine();
     Console.WriteLine($"Machine: {machine}");
-    const int epochs = 9;   // pairs: one epoch's time varies by ±15% on this machine, so the median needs several
-    var (hand, learner, ratio, source, batches) = LearnerBenchmark.Run(repo, epochs, Console.Out);
-    double overhead = ratio - 1;   // paired: the median of the per-epoch ratios
+    const int epochs = 9;   // trials: one epoch's time varies by ±15% on this machine, so the median needs several
+    var r = LearnerBenchmark.Run(repo, epochs, Console.Out);
+    double overhead = r.Ratio - 1;   // paired: the median of the per-trial ratios against the loop stepping the same optimizer
     bool ok = overhead <= 0.05;
-    string verdict = $"Target: Learner overhead ≤ 5%: {overhead:P1} ({(ok ? "met" : "MISSED")}).";
-    Console.WriteLine($"Data: {source}");
-    Console.WriteLine($"Median epoch: hand-written loop {hand:F2} s, Learner {learner:F2} s. {verdict}");
+    string verdict = $"Target: Learner overhead over the hand-written loop with the same optimizer ≤ 5%: {overhead:P1} ({(ok ? "met" : "MISSED")}).";
+    Console.WriteLine($"Data: {r.Source}");
+    Console.WriteLine($"Median epoch: hand-written loop (TorchSharp AdamW) {r.AdamWSeconds:F2} s, hand-written loop (the Learner's optimizer) " +
+                      $"{r.SameOptimizerSeconds:F2} s, Learner {r.LearnerSeconds:F2} s. {verdict}");
     if (write)
     {
         Report.WriteSection(repo, "learner-overhead", "Learner overhead: epoch time against a hand-written TorchSharp loop", machine, verdict, md =>
         {
-            md.AppendLine($"Data: {source}; {batches} batches of 64 per epoch (training and validation), 2 loader workers.");
+            md.AppendLine($"Data: {r.Source}; {r.Batches} batches of 64 per epoch (training and validation), 2 loader workers.");
             md.AppendLine();
-            md.AppendLine("Both train the same small CNN (`SimpleCnn` 3-16-32-64, same initial weights) on the same loader and batches with");
-            md.AppendLine("the same optimizer settings (AdamW, lr 1e-3, β (0.9, 0.99), ε 1e-5, wd 0.01), then validate with accuracy. The");
-            md.AppendLine("hand-written loop is what a TorchSharp user writes: a dispose scope per batch, forward, loss, backward, step. The");
-            md.AppendLine("Learner runs its callbacks (recorder, smoothed loss, metrics), the NaN guard and the optimizer's parameter groups.");
-            md.AppendLine($"Median of {epochs} epochs each, alternating (the order swapped every pair), after a warm-up epoch; the overhead is the median of the {epochs} per-pair ratios.");
+            md.AppendLine("All three train the same small CNN (`SimpleCnn` 3-16-32-64, same initial weights) on the same loader and batches,");
+            md.AppendLine("then validate with accuracy. The hand-written loops are what a TorchSharp user writes: a dispose scope per batch,");
+            md.AppendLine("forward, loss, backward, step. The overhead is measured against the loop that steps the Learner's own optimizer");
+            md.AppendLine("(`LearnerOptimizer`, fastai's Adam: lr 1e-3, β (0.9, 0.99), ε 1e-5, wd 0.01 on every parameter), so both sides do");
+            md.AppendLine("the same arithmetic and the difference is the Learner: its callbacks (recorder, smoothed loss, metrics, progress),");
+            md.AppendLine("the NaN guard and its events. The loop stepping TorchSharp's AdamW (the same formula, TorchSharp's kernel of eight");
+            md.AppendLine("tensor operations per parameter) is timed beside them for reference; its ratio is not the Learner's overhead.");
+            md.AppendLine($"Median of {epochs} epochs each, after a warm-up epoch; each trial runs the three back to back in an order rotated every trial,");
+            md.AppendLine($"and the overhead is the median of the {epochs} per-trial ratios.");
             md.AppendLine();
             md.AppendLine("| loop | seconds per epoch |");
             md.AppendLine("|---|---:|");
-            md.AppendLine($"| hand-written TorchSharp loop (baseline) | {hand:F2} |");
-            md.AppendLine($"| Learner.Fit | {learner:F2} |");
+            md.AppendLine($"| hand-written loop, the Learner's optimizer (baseline) | {r.SameOptimizerSeconds:F2} |");
+            md.AppendLine($"| Learner.Fit | {r.LearnerSeconds:F2} |");
+            md.AppendLine($"| hand-written loop, TorchSharp's AdamW (another kernel, for reference) | {r.AdamWSeconds:F2} |");
         });
     }
     return check && !ok ? 1 : 0;
@@ -112,14 +118,18 @@ static int Collab(string repo, bool check, bool write)
     double baseline = loading[0].RowsPerSecond;
     double columnar = loading[^1].RowsPerSecond / baseline, columnarWhole = loading[0].WholeRun / loading[^1].WholeRun;
     // Targets on the mean epoch after the warm-up (as samples/MovieLens checks them): a slow epoch counts, as a median's would not.
-    double hand = training[0].Seconds, dot = training[1].Seconds, nn = training[2].Seconds;
+    double hand = training[0].Seconds, adamW = training[1].Seconds, dot = training[2].Seconds, nn = training[3].Seconds;
     const double DotSeconds = 2.0, NnSeconds = 5.0;
     bool dotOk = dot <= DotSeconds, nnOk = nn <= NnSeconds;
-    string verdict = $"Targets (mean epoch after the warm-up): dot product ≤ {DotSeconds:F1} s per epoch: {dot:F2} s ({(dotOk ? "met" : "MISSED")}; fastai 2.7: 4.1 s); " +
-                     $"EmbeddingNN ≤ {NnSeconds:F1} s per epoch: {nn:F2} s ({(nnOk ? "met" : "MISSED")}; fastai 2.7: 15 s). " +
+    string verdict = $"Targets (mean epoch after the warm-up): dot product ≤ {DotSeconds:F1} s per epoch: {dot:F2} s ({(dotOk ? "met" : "MISSED")}); " +
+                     $"EmbeddingNN ≤ {NnSeconds:F1} s per epoch: {nn:F2} s ({(nnOk ? "met" : "MISSED")}). " +
                      $"Columnar loading {columnar:0.0}× the per-item loader's rows/s ({columnarWhole:0.0}× over the whole run, encoding included); " +
-                     $"the Learner's dot-product epoch takes {dot / hand:0.00}× the hand-written loop's ({training[1].WholeRun / training[0].WholeRun:0.00}× over the whole run).";
+                     $"the Learner's dot-product epoch takes {dot / hand:0.00}× the time of the hand-written loop stepping the same optimizer " +
+                     $"({training[2].WholeRun / training[0].WholeRun:0.00}× over the whole run; {dot / adamW:0.00}× the loop stepping TorchSharp's AdamW).";
+    const string Reference = "Recorded reference, not measured in this run: fastai 2.7 took 4.1 s per dot-product epoch and 15 s per EmbeddingNN " +
+                             "epoch on this project's 2-core CPU machine, as the collaborative-filtering task recorded them when it set the targets.";
     Console.WriteLine(verdict);
+    Console.WriteLine(Reference);
     if (write)
     {
         Report.WriteSection(repo, "collab", "Collaborative filtering: MovieLens 100k", machine, verdict, md =>
@@ -139,13 +149,16 @@ static int Collab(string repo, bool check, bool write)
             md.AppendLine("Training: seconds per epoch (80,000 training rows with backward and an Adam step, then 20,000 validation rows): the");
             md.AppendLine($"mean of {CollabBenchmark.Epochs} epochs after a warm-up epoch (the targets' figure), and the whole run (model creation and {CollabBenchmark.Passes} epochs) per");
             md.AppendLine("epoch. fastbook's recipe: `FitOneCycle(5e-3, wd: 0.1)`, 50 factors, y range (0, 5.5).");
-            md.AppendLine("The baseline is the same `EmbeddingDotBias` trained by a hand-written TorchSharp loop (TorchSharp's AdamW, same");
-            md.AppendLine("batches); the Learner steps fastai's Adam with its own kernel (the same arithmetic, one pass per parameter).");
+            md.AppendLine("The baseline is the same `EmbeddingDotBias` trained over the same batches by a hand-written TorchSharp loop that steps");
+            md.AppendLine("the Learner's own optimizer (`LearnerOptimizer`, fastai's Adam, wd 0.1), so both sides do the same arithmetic; a loop");
+            md.AppendLine("stepping TorchSharp's AdamW (the same formula, another kernel) is timed beside it for reference.");
             md.AppendLine();
             md.AppendLine("| model and loop | s per epoch (mean) | rows/s | whole run, s per epoch | × baseline's time |");
             md.AppendLine("|---|---:|---:|---:|---:|");
             foreach (var f in training)
                 md.AppendLine($"| {f.Name} | {f.Seconds:F2} | {Report.Number(f.RowsPerSecond)} | {f.WholeRunPerPass:F2} | {f.WholeRun / training[0].WholeRun:0.00} |");
+            md.AppendLine();
+            md.AppendLine(Reference);
         });
     }
     return check && !(dotOk && nnOk) ? 1 : 0;
