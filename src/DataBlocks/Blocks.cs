@@ -5,7 +5,7 @@ namespace DataBlocks;
 /// and write <c>[Block(ImageBlock, CategoryBlock)]</c>.
 /// </summary>
 /// <remarks>
-/// Which getter types each block accepts is checked at compile time (diagnostic DB0201); see docs/blocks.md.
+/// Which getter types each block accepts is checked at compile time (diagnostic DB0201); see the table of blocks in docs/datablocks.md and DB0201 in docs/diagnostics.md.
 /// </remarks>
 public static class Blocks
 {
