@@ -27,6 +27,7 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
     private readonly float[]? _hostShift;
     private readonly IReadOnlyList<IFieldCodec> _codecs;   // the fields loaded (the inputs only, for a test loader without labels)
     private readonly int _fieldCount;
+    private readonly int _nInputs;
     private readonly int _prefetch;
     private readonly bool _columnar;
     private readonly Lock _columnsLock = new();
@@ -35,45 +36,29 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
     private int _epoch;
 
     /// <summary>Creates a loader over <paramref name="indices"/> of <paramref name="datasets"/>.</summary>
-    /// <param name="datasets">The items and their set-up blocks.</param>
+    /// <param name="datasets">The items and their set-up blocks; every field of theirs is loaded.</param>
     /// <param name="indices">Dataset indices of this split.</param>
-    /// <param name="isTraining">Training loader (random augmentation) or not.</param>
-    /// <param name="batchSize">Items per batch.</param>
-    /// <param name="shuffle">Shuffle every epoch.</param>
-    /// <param name="dropLast">Drop the last incomplete batch.</param>
-    /// <param name="seed">Seed of shuffling and augmentation.</param>
-    /// <param name="workers">Background decoding threads (0 = none).</param>
-    /// <param name="prefetchPerWorker">Batches decoded ahead per worker.</param>
-    /// <param name="device">Where batches go.</param>
-    /// <param name="itemTransforms">Item transforms, in the order they run.</param>
-    /// <param name="batchTransforms">Batch transforms, in the order they run.</param>
-    /// <param name="fieldCount">How many leading fields to load (all, or the inputs only for unlabelled test items).</param>
-    public DataLoader(IDatasets datasets, IReadOnlyList<int> indices, bool isTraining, int batchSize, bool shuffle, bool dropLast,
-        int seed, int workers, int prefetchPerWorker, torch.Device device, IEnumerable<IItemTransform> itemTransforms,
-        IEnumerable<IBatchTransform> batchTransforms, int fieldCount)
+    /// <param name="settings">Batch size, order, seed, threads, device and transforms (checked when they were set).</param>
+    public DataLoader(IDatasets datasets, IReadOnlyList<int> indices, LoaderSettings settings)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(workers);
         _datasets = datasets;
         _indices = indices.ToArray();
-        IsTraining = isTraining;
-        BatchSize = batchSize;
-        Shuffle = shuffle;
-        DropLast = dropLast;
-        Seed = seed;
-        Workers = workers;
-        _prefetch = Math.Max(1, prefetchPerWorker) * Math.Max(1, workers);
-        Device = device;
-        _itemTransforms = ItemPipeline.Merge(itemTransforms).ToArray();
-        _batchTransforms = BatchPipeline.Merge(batchTransforms).ToArray();
-        _fieldCount = fieldCount;
-        _codecs = fieldCount == datasets.Codecs.Count ? datasets.Codecs : datasets.Codecs.Take(fieldCount).ToArray();
+        Settings = settings;
+        _prefetch = Math.Max(1, settings.PrefetchPerWorker) * Math.Max(1, settings.Workers);
+        _itemTransforms = settings.ItemTransforms.ToArray();
+        _batchTransforms = settings.BatchTransforms.ToArray();
+        _codecs = datasets.Codecs;
+        _fieldCount = _codecs.Count;
+        _nInputs = Math.Min(datasets.NInputs, _fieldCount);
         // Fusing IntToFloatTensor/Normalize into collation is only equivalent if every image field can collate to float.
         bool allImagesFuse = _codecs.Where(c => c.Kind == FieldKind.Image).All(c => c is IStreamingCollation);
-        (_hostScale, _hostShift, _deviceTransforms) = allImagesFuse ? PlanHostFloat(_batchTransforms, device) : (null, null, _batchTransforms);
+        (_hostScale, _hostShift, _deviceTransforms) = allImagesFuse ? PlanHostFloat(_batchTransforms, Device) : (null, null, _batchTransforms);
         _columnar = _itemTransforms.Length == 0
                     && _codecs.All(c => c.EncodesEagerly && c.Kind is not (FieldKind.Image or FieldKind.Points));
     }
+
+    /// <summary>The settings the loader was made with.</summary>
+    public LoaderSettings Settings { get; }
 
     /// <summary>
     /// Whether batches are index slices of tensors encoded once: every field is encoded up front (ids, labels, numbers —
@@ -105,25 +90,25 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
     }
 
     /// <summary>Whether this is a training loader (random augmentation on).</summary>
-    public bool IsTraining { get; }
+    public bool IsTraining => Settings.IsTraining;
 
     /// <summary>Items per batch.</summary>
-    public int BatchSize { get; }
+    public int BatchSize => Settings.BatchSize;
 
     /// <summary>Whether items are shuffled every epoch.</summary>
-    public bool Shuffle { get; }
+    public bool Shuffle => Settings.Shuffle;
 
     /// <summary>Whether the last incomplete batch is dropped.</summary>
-    public bool DropLast { get; }
+    public bool DropLast => Settings.DropLast;
 
     /// <summary>The seed of shuffling and augmentation.</summary>
-    public int Seed { get; }
+    public int Seed => Settings.Seed;
 
     /// <summary>Background decoding threads.</summary>
-    public int Workers { get; }
+    public int Workers => Settings.Workers;
 
     /// <summary>Where batches go.</summary>
-    public torch.Device Device { get; }
+    public torch.Device Device => Settings.Device;
 
     /// <summary>The datasets the loader reads.</summary>
     public IDatasets Datasets => _datasets;
@@ -233,7 +218,7 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
         int[] indices = ToIndices(positions);
         var items = new string[indices.Length];
         for (int i = 0; i < items.Length; i++) items[i] = _datasets.ItemName(indices[i]);
-        return WithDeviceTransforms(new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), _codecs, indices, items));
+        return WithDeviceTransforms(new Batch(tensors, _nInputs, _codecs, indices, items));
     }
 
     /// <summary>The split's fields, encoded and collated once into tensors on the device.</summary>
@@ -421,7 +406,7 @@ public class DataLoader : IEnumerable<Batch>, IDisposable
         {
             for (int f = 0; f < tensors.Length; f++) tensors[f] = host.Fields[f].ToTensor(Device).DetachFromDisposeScope();
         }
-        return WithDeviceTransforms(new Batch(tensors, Math.Min(_datasets.NInputs, _fieldCount), _codecs, host.Indices, host.Items));
+        return WithDeviceTransforms(new Batch(tensors, _nInputs, _codecs, host.Indices, host.Items));
     }
 
 
