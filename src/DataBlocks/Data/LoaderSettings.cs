@@ -70,7 +70,8 @@ public sealed record LoaderSettings
 
     /// <summary>
     /// The settings of a DataBlock's three loaders, from <paramref name="options"/>. The transforms are, merged the fastai
-    /// way: the defaults, then the declared ones, then those of the options. Training: shuffled, <c>drop_last</c> unless told otherwise. Validation: in
+    /// way: the blocks' own (<see cref="IBlock.ItemTransforms"/>, <see cref="IBlock.BatchTransforms"/>), then the declared
+    /// ones, then those of the options. Training: shuffled, <c>drop_last</c> unless told otherwise. Validation: in
     /// order, every batch kept, its own seed. Test (new items): as validation, with the training seed.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A batch size below 1 or negative workers.</exception>
@@ -79,7 +80,7 @@ public sealed record LoaderSettings
         DataLoaderOptions options)
     {
         var definition = datasets.Definition;
-        IBatchTransform[] defaults = datasets.Codecs.Any(c => c.Kind == FieldKind.Image) ? [new Vision.IntToFloatTensor()] : [];
+        var blocks = definition.Fields.Select(f => f.Block).ToArray();
         var train = new LoaderSettings
         {
             IsTraining = true,
@@ -90,8 +91,8 @@ public sealed record LoaderSettings
             Workers = options.ResolveWorkers(),
             PrefetchPerWorker = options.PrefetchPerWorker,
             Device = options.Device ?? Devices.Default,
-            ItemTransforms = ItemPipeline.Merge(definition.ItemTransforms.Append(options.ItemTransforms)),
-            BatchTransforms = BatchPipeline.Merge(defaults.Concat(definition.BatchTransforms).Append(options.BatchTransforms)),
+            ItemTransforms = ItemPipeline.Merge(blocks.SelectMany(b => b.ItemTransforms).Concat(definition.ItemTransforms).Append(options.ItemTransforms)),
+            BatchTransforms = BatchPipeline.Merge(blocks.SelectMany(b => b.BatchTransforms).Concat(definition.BatchTransforms).Append(options.BatchTransforms)),
         };
         if (train.DropLast && datasets.TrainIndices.Count < train.BatchSize)
             throw new DataBlocksException(
