@@ -37,6 +37,22 @@ public class GeneratedApiTests
     }
 
     [Fact]
+    public void Typed_Loaders_Wrap_The_Untyped_Ones_And_Convert_To_Them()
+    {
+        using var dir = new TempDir();
+        using var dls = Shapes.DataLoaders(TestData.Shapes(dir.Path), bs: 4, seed: 1, workers: 0, device: torch.CPU);
+        DataLoaders untyped = dls;   // what a Learner takes
+        Assert.Same(dls.Untyped, untyped);
+        Assert.Same(untyped.Train, dls.Train.Untyped);
+        Assert.Same(untyped.Valid, dls.Valid.Untyped);
+        Assert.Same(untyped.Datasets, dls.Datasets);
+        Assert.Equal((untyped.C, untyped.Summary()), (dls.C, dls.Summary()));
+        using var test = dls.TestDataLoader(dls.Datasets.Items.Take(3));
+        using ShapesBatch b = test.OneBatch();
+        Assert.Equal(3, b.Size);
+    }
+
+    [Fact]
     public void Datasets_Factory_Reports_Bad_Items_When_Asked()
     {
         using var dir = new TempDir();

@@ -83,6 +83,23 @@ public class DataLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Settings_Are_Resolved_Once_For_Every_Split()
+    {
+        var dls = DataLoaders<string>.Create(TestData.ImageCategory(), TestData.Files(_root),
+            new DataLoaderOptions { BatchSize = 8, ValidBatchSize = 5, Seed = 3, Workers = 1, Device = torch.CPU });
+        var train = dls.Train.Settings;
+        Assert.Equal((true, 8, true, true, 3, 1), (train.IsTraining, train.BatchSize, train.Shuffle, train.DropLast, train.Seed, train.Workers));
+        Assert.Equal(train with { IsTraining = false, BatchSize = 5, Shuffle = false, DropLast = false, Seed = DataBlocks.Seed.Mix(3, 1) },
+            dls.Valid.Settings);
+        using var test = dls.TestDataLoader(TestData.Files(_root).Take(3));
+        Assert.Equal(dls.Valid.Settings with { Seed = 3 }, test.Settings);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LoaderSettings { BatchSize = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LoaderSettings { Workers = -1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => DataLoaders<string>.Create(TestData.ImageCategory(), TestData.Files(_root),
+            new DataLoaderOptions { BatchSize = 8, ValidBatchSize = 0, Workers = 0, Device = torch.CPU }));
+    }
+
+    [Fact]
     public void A_Batch_Size_Larger_Than_The_Training_Split_Is_An_Error()
     {
         var e = Assert.Throws<DataBlocksException>(() => Loaders(bs: 100));

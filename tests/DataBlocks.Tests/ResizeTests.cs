@@ -128,7 +128,7 @@ public class ResizeTests
 
     private static FieldInfo Field() => new("f", "T.f", true, "T");
 
-    private sealed class FloatComparer(float tolerance) : System.Collections.Generic.IEqualityComparer<float>
+    internal sealed class FloatComparer(float tolerance) : System.Collections.Generic.IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
 

@@ -10,13 +10,31 @@ namespace DataBlocks.BlockTypes;
 
 /// <summary>
 /// The block behind <see cref="Blocks.ImageBlock"/>: an image read from a file path. Decoding happens on the loader's worker threads; batches are <c>uint8 [B, 3, H, W]</c>
-/// turned into <c>float32</c> in [0, 1] on the device by <see cref="IntToFloatTensor"/> (fastai: <c>ImageBlock</c> with
+/// turned into <c>float32</c> in [0, 1] by the block's batch transform <see cref="IntToFloatTensor"/> (fastai: <c>ImageBlock</c> with
 /// <c>PILImage.create</c>, <c>ToTensor</c>, <c>IntToFloatTensor</c>).
 /// </summary>
 public class ImageFileBlock : IBlock<string>
 {
+    private readonly Normalize? _normalize;
+
+    /// <summary>Images in [0, 1]; normalise them with a declared <see cref="Normalize"/> if the model wants it.</summary>
+    public ImageFileBlock()
+    {
+    }
+
+    /// <summary>
+    /// Images normalised with the statistics of the weights a model starts from, e.g. <see cref="Normalize.Imagenet"/> for
+    /// ImageNet-pretrained ones (fastai's <c>vision_learner</c> adds that <c>Normalize</c> when <c>pretrained</c>). Derive a
+    /// block with a parameterless constructor to use it in <c>[Block(typeof(...))]</c>.
+    /// </summary>
+    public ImageFileBlock(Normalize normalize) => _normalize = normalize;
+
     /// <inheritdoc />
     public virtual string Name => "ImageBlock";
+
+    /// <summary><see cref="IntToFloatTensor"/>, then the <see cref="Normalize"/> given to the constructor, if any.</summary>
+    public IEnumerable<IBatchTransform> BatchTransforms =>
+        _normalize is null ? [new IntToFloatTensor()] : [new IntToFloatTensor(), _normalize];
 
     /// <inheritdoc />
     public IFieldCodec<string> Setup(FieldInfo field, IReadOnlyList<string> trainValues) => new ImageCodec(field);

@@ -27,6 +27,9 @@ public class PointBlock<TPoint> : IBlock<IEnumerable<TPoint>>
     /// <inheritdoc />
     public virtual string Name => "PointBlock";
 
+    /// <summary>The <see cref="PointScaler"/>: pixels → [-1, 1] by the item's image, before every other item transform.</summary>
+    public IEnumerable<IItemTransform> ItemTransforms => [new PointScaler()];
+
     /// <inheritdoc />
     public IFieldCodec<IEnumerable<TPoint>> Setup(FieldInfo field, IReadOnlyList<IEnumerable<TPoint>> trainValues)
     {

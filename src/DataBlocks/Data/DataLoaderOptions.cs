@@ -1,4 +1,3 @@
-using DataBlocks.Vision;
 using TorchSharp;
 
 namespace DataBlocks.Data;

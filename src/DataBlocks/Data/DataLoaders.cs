@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using DataBlocks.Losses;
-using DataBlocks.Vision;
 using TorchSharp;
 
 namespace DataBlocks.Data;
@@ -30,7 +29,7 @@ public class DataLoaders : IDisposable
     public DataLoader Valid { get; }
 
     /// <summary>The datasets behind the loaders.</summary>
-    public IDatasets Datasets { get; }
+    public virtual IDatasets Datasets { get; }
 
     /// <summary>The options the loaders were built with.</summary>
     public DataLoaderOptions Options { get; }
@@ -78,59 +77,30 @@ public class DataLoaders : IDisposable
         if (DefaultLoss is { } loss) sb.AppendLine($"  loss: {loss.Name}");
         return sb.ToString();
     }
-
-    /// <summary>Builds the loaders' shared settings and checks the batch size against the data.</summary>
-    private protected static LoaderSettings Resolve(IDatasets datasets, DataLoaderOptions options,
-        IEnumerable<IItemTransform> declaredItem, IEnumerable<IBatchTransform> declaredBatch)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
-        bool dropLast = options.DropLast ?? options.Shuffle;
-        if (dropLast && datasets.TrainIndices.Count < options.BatchSize)
-            throw new DataBlocksException(
-                $"{datasets.Name}: the training split has {datasets.TrainIndices.Count} items, fewer than the batch size {options.BatchSize}; " +
-                "with drop_last the training loader would have no batches. Use a smaller bs.");
-        var defaults = new List<IBatchTransform>();
-        if (datasets.Codecs.Any(c => c.Kind == FieldKind.Image)) defaults.Add(new IntToFloatTensor());
-        var item = ItemPipeline.Merge(declaredItem.Append(options.ItemTransforms));
-        var batch = BatchPipeline.Merge(defaults.Concat(declaredBatch).Append(options.BatchTransforms));
-        return new LoaderSettings(options, DataBlocks.Seed.OrRandom(options.Seed), options.ResolveWorkers(),
-            options.Device ?? Devices.Default, dropLast, item, batch);
-    }
-
-    private protected sealed record LoaderSettings(DataLoaderOptions Options, int Seed, int Workers, torch.Device Device, bool DropLast,
-        IReadOnlyList<IItemTransform> ItemTransforms, IReadOnlyList<IBatchTransform> BatchTransforms)
-    {
-        public int ValidBatchSize => Options.ValidBatchSize ?? Options.BatchSize;
-    }
 }
 
 /// <summary>The loaders of a DataBlock over items of type <typeparamref name="TItem"/>, with a loader for new items.</summary>
 /// <typeparam name="TItem">The item type.</typeparam>
 public class DataLoaders<TItem> : DataLoaders
 {
-    private protected readonly LoaderSettings Settings;
+    private readonly LoaderSettings _test;
 
-    private protected DataLoaders(Datasets<TItem> datasets, LoaderSettings settings, DataLoader train, DataLoader valid)
-        : base(datasets, train, valid, settings.Options)
+    private DataLoaders(Datasets<TItem> datasets, DataLoaderOptions options, (LoaderSettings Train, LoaderSettings Valid, LoaderSettings Test) settings)
+        : base(datasets, new DataLoader(datasets, datasets.TrainIndices, settings.Train),
+            new DataLoader(datasets, datasets.ValidIndices, settings.Valid), options)
     {
-        Datasets = datasets;
-        Settings = settings;
+        _test = settings.Test;
     }
 
     /// <summary>The datasets behind the loaders.</summary>
-    public new Datasets<TItem> Datasets { get; }
+    public override Datasets<TItem> Datasets => (Datasets<TItem>)base.Datasets;
 
     /// <summary>Builds datasets and loaders from a definition and its items.</summary>
     public static DataLoaders<TItem> Create(DataBlockDefinition<TItem> definition, IEnumerable<TItem> items, DataLoaderOptions? options = null)
     {
         options ??= new DataLoaderOptions();
-        var ds = Datasets<TItem>.Create(definition, items, options.Datasets);
-        var s = Resolve(ds, options, definition.ItemTransforms, definition.BatchTransforms);
-        return new DataLoaders<TItem>(ds, s,
-            new DataLoader(ds, ds.TrainIndices, true, options.BatchSize, options.Shuffle, s.DropLast, s.Seed, s.Workers,
-                options.PrefetchPerWorker, s.Device, s.ItemTransforms, s.BatchTransforms, ds.Codecs.Count),
-            new DataLoader(ds, ds.ValidIndices, false, s.ValidBatchSize, false, false, DataBlocks.Seed.Mix(s.Seed, 1), s.Workers,
-                options.PrefetchPerWorker, s.Device, s.ItemTransforms, s.BatchTransforms, ds.Codecs.Count));
+        var datasets = Datasets<TItem>.Create(definition, items, options.Datasets);
+        return new DataLoaders<TItem>(datasets, options, LoaderSettings.ForSplits(datasets, options));
     }
 
     /// <summary>
@@ -146,49 +116,77 @@ public class DataLoaders<TItem> : DataLoaders
     public DataLoader TestDataLoader(IEnumerable<TItem> items, bool withLabels = false, UnknownKeys unknownKeys = UnknownKeys.Error)
     {
         var ds = Datasets.ForNewItems(items, withLabels, unknownKeys);
-        return new DataLoader(ds, ds.ValidIndices, false, Settings.ValidBatchSize, false, false, Settings.Seed, Settings.Workers,
-            Settings.Options.PrefetchPerWorker, Settings.Device, Settings.ItemTransforms, Settings.BatchTransforms, ds.Codecs.Count);
+        return new DataLoader(ds, ds.ValidIndices, _test);
     }
 }
 
-/// <summary>Loaders that hand out the generated, typed batch of a DataBlock.</summary>
+/// <summary>
+/// Loaders that hand out the generated, typed batch of a DataBlock. They wrap the untyped <see cref="DataLoaders{TItem}"/>
+/// (<see cref="Untyped"/>), to which they convert implicitly, so they can be passed wherever <see cref="DataLoaders"/> is
+/// expected (a <c>Learner</c>).
+/// </summary>
 /// <typeparam name="TItem">The item type.</typeparam>
 /// <typeparam name="TBatch">The generated batch type.</typeparam>
-public class DataLoaders<TItem, TBatch> : DataLoaders<TItem> where TBatch : IDisposable
+public class DataLoaders<TItem, TBatch> : IDisposable where TBatch : IDisposable
 {
     private readonly Func<Batch, TBatch> _wrap;
 
     /// <summary>Builds datasets and typed loaders (generated code calls this).</summary>
     protected DataLoaders(DataBlockDefinition<TItem> definition, IEnumerable<TItem> items, DataLoaderOptions options, Func<Batch, TBatch> wrap)
-        : this(Prepare(definition, items, options), wrap)
     {
-    }
-
-    private DataLoaders((Datasets<TItem> Ds, LoaderSettings S) p, Func<Batch, TBatch> wrap)
-        : base(p.Ds, p.S,
-            new DataLoader(p.Ds, p.Ds.TrainIndices, true, p.S.Options.BatchSize, p.S.Options.Shuffle, p.S.DropLast, p.S.Seed,
-                p.S.Workers, p.S.Options.PrefetchPerWorker, p.S.Device, p.S.ItemTransforms, p.S.BatchTransforms, p.Ds.Codecs.Count),
-            new DataLoader(p.Ds, p.Ds.ValidIndices, false, p.S.ValidBatchSize, false, false, DataBlocks.Seed.Mix(p.S.Seed, 1),
-                p.S.Workers, p.S.Options.PrefetchPerWorker, p.S.Device, p.S.ItemTransforms, p.S.BatchTransforms, p.Ds.Codecs.Count))
-    {
+        Untyped = DataLoaders<TItem>.Create(definition, items, options);
         _wrap = wrap;
-        Train = new DataLoader<TBatch>(base.Train, wrap);
-        Valid = new DataLoader<TBatch>(base.Valid, wrap);
+        Train = new DataLoader<TBatch>(Untyped.Train, wrap);
+        Valid = new DataLoader<TBatch>(Untyped.Valid, wrap);
     }
 
-    /// <summary>The training loader, typed.</summary>
-    public new DataLoader<TBatch> Train { get; }
+    /// <summary>The untyped loaders.</summary>
+    public DataLoaders<TItem> Untyped { get; }
+
+    /// <summary>The untyped loaders behind typed ones.</summary>
+    public static implicit operator DataLoaders<TItem>(DataLoaders<TItem, TBatch> loaders) => loaders.Untyped;
+
+    /// <summary>The training loader, typed (shuffled, augmented, drop_last).</summary>
+    public DataLoader<TBatch> Train { get; }
 
     /// <summary>The validation loader, typed.</summary>
-    public new DataLoader<TBatch> Valid { get; }
+    public DataLoader<TBatch> Valid { get; }
 
-    /// <summary>A typed loader over new items (see <see cref="DataLoaders{TItem}.TestDataLoader"/>).</summary>
-    public new DataLoader<TBatch> TestDataLoader(IEnumerable<TItem> items, bool withLabels = false, UnknownKeys unknownKeys = UnknownKeys.Error) =>
-        new(base.TestDataLoader(items, withLabels, unknownKeys), _wrap);
+    /// <summary>The datasets behind the loaders.</summary>
+    public Datasets<TItem> Datasets => Untyped.Datasets;
 
-    private static (Datasets<TItem>, LoaderSettings) Prepare(DataBlockDefinition<TItem> definition, IEnumerable<TItem> items, DataLoaderOptions options)
+    /// <summary>The options the loaders were built with.</summary>
+    public DataLoaderOptions Options => Untyped.Options;
+
+    /// <summary>Where batches go.</summary>
+    public torch.Device Device => Untyped.Device;
+
+    /// <summary>How many fields are inputs.</summary>
+    public int NInputs => Untyped.NInputs;
+
+    /// <summary>The codec of each field, block order.</summary>
+    public IReadOnlyList<IFieldCodec> Codecs => Untyped.Codecs;
+
+    /// <summary>The codec of the first target, or null when the DataBlock has no target.</summary>
+    public IFieldCodec? Target => Untyped.Target;
+
+    /// <summary>The number of model outputs the first target needs (fastai: <c>dls.c</c>).</summary>
+    public int C => Untyped.C;
+
+    /// <summary>The loss the first target implies (fastai infers it from the target's block), or null.</summary>
+    public ILossFunction? DefaultLoss => Untyped.DefaultLoss;
+
+    /// <summary>A readable description (see <see cref="DataLoaders.Summary"/>).</summary>
+    public string Summary() => Untyped.Summary();
+
+    /// <summary>A typed loader over new items (see <see cref="DataLoaders{TItem}.TestDataLoader"/>); the caller owns it.</summary>
+    public DataLoader<TBatch> TestDataLoader(IEnumerable<TItem> items, bool withLabels = false, UnknownKeys unknownKeys = UnknownKeys.Error) =>
+        new(Untyped.TestDataLoader(items, withLabels, unknownKeys), _wrap);
+
+    /// <summary>Frees what the loaders keep (see <see cref="DataLoaders.Dispose"/>).</summary>
+    public void Dispose()
     {
-        var ds = Datasets<TItem>.Create(definition, items, options.Datasets);
-        return (ds, Resolve(ds, options, definition.ItemTransforms, definition.BatchTransforms));
+        Untyped.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

@@ -2,11 +2,26 @@ using System.Collections.Generic;
 
 namespace DataBlocks.Data;
 
-/// <summary>A block before setup: what kind of field it makes. See <see cref="IBlock{TValue}"/>.</summary>
+/// <summary>
+/// A block before setup: what kind of field it makes, and the transforms its field needs by default. See
+/// <see cref="IBlock{TValue}"/>. fastai: <c>TransformBlock(item_tfms, batch_tfms)</c>.
+/// </summary>
 public interface IBlock
 {
     /// <summary>A short name for messages, such as <c>CategoryBlock</c>.</summary>
     string Name { get; }
+
+    /// <summary>
+    /// Item transforms the block's field needs (fastai: <c>TransformBlock.item_tfms</c>); none unless the block says so.
+    /// The loaders merge them before the declared ones: a declared transform of the same type replaces the block's.
+    /// </summary>
+    IEnumerable<IItemTransform> ItemTransforms => [];
+
+    /// <summary>
+    /// Batch transforms the block's field needs (fastai: <c>TransformBlock.batch_tfms</c>); none unless the block says so.
+    /// Merged like <see cref="ItemTransforms"/>.
+    /// </summary>
+    IEnumerable<IBatchTransform> BatchTransforms => [];
 }
 
 /// <summary>

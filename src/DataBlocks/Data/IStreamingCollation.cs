@@ -12,10 +12,10 @@ public interface IStreamingCollation
     /// <summary>
     /// Starts a batch of <paramref name="count"/> samples. With <paramref name="scale"/> and <paramref name="shift"/> the
     /// output is <c>float32</c> with <c>value · scale[c] + shift[c]</c>; without, it is what <see cref="IFieldCodec.Collate"/>
-    /// gives. When batches stay on the CPU, the loader passes the affine map of <see cref="Vision.IntToFloatTensor"/> (and a
-    /// directly following <see cref="Vision.Normalize"/>) so they run on its worker threads, fused into collation, instead
-    /// of as three passes over the batch tensor on the training thread. The numbers are the same; on a GPU the uint8 batch
-    /// is sent and converted there instead.
+    /// gives. When batches stay on the CPU, the loader passes the map of the leading batch transforms that can be fused
+    /// (<see cref="IFusableBatchTransform"/>, such as int-to-float then normalisation) so they run on its worker threads,
+    /// inside collation, instead of as passes over the batch tensor on the training thread. The numbers are the same; on a
+    /// GPU the batch is sent as collated and transformed there instead.
     /// </summary>
     IBatchCollector Begin(int count, float[]? scale, float[]? shift);
 }

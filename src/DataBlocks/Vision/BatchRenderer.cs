@@ -30,25 +30,8 @@ public static class BatchRenderer
         }
     }
 
-    /// <summary>One line per item of the batch: the item and each decoded field (for data without images).</summary>
-    public static IReadOnlyList<string> DescribeBatch(this DataLoader loader, int maxItems = 9)
-    {
-        using var batch = loader.OneBatch();
-        using var decoded = loader.Decode(batch);
-        using var scope = torch.NewDisposeScope();
-        var lines = new List<string>();
-        for (int i = 0; i < Math.Min(maxItems, decoded.Size); i++)
-        {
-            var parts = new List<string>();
-            for (int f = 0; f < decoded.Fields.Count; f++)
-            {
-                using var row = decoded.Fields[f][i];
-                parts.Add($"{decoded.Codecs[f].Field.Name}={decoded.Codecs[f].Show(row)}");
-            }
-            lines.Add($"{decoded.Items[i]}: {string.Join(", ", parts)}");
-        }
-        return lines;
-    }
+    /// <summary>One line per item of the batch (see <see cref="DataLoader.DescribeBatch"/>, which this calls).</summary>
+    public static IReadOnlyList<string> DescribeBatch(DataLoader loader, int maxItems = 9) => loader.DescribeBatch(maxItems);
 
     internal static IReadOnlyList<string> Render(Batch decoded, string pngPath, int maxItems)
     {

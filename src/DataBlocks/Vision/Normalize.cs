@@ -7,9 +7,10 @@ namespace DataBlocks.Vision;
 
 /// <summary>
 /// Per-channel normalisation of float image batches on the device: <c>(x − mean) / std</c>; decoding undoes it.
-/// Order 99. fastai: <c>Normalize.from_stats(*imagenet_stats)</c>.
+/// Order 99. On the CPU, right after <see cref="IntToFloatTensor"/>, it runs inside collation (<see cref="IFusableBatchTransform"/>).
+/// fastai: <c>Normalize.from_stats(*imagenet_stats)</c>.
 /// </summary>
-public sealed class Normalize : IBatchTransform
+public sealed class Normalize : IFusableBatchTransform
 {
     private readonly float[] _mean;
     private readonly float[] _std;
@@ -48,12 +49,32 @@ public sealed class Normalize : IBatchTransform
     /// <inheritdoc />
     public void Decode(Batch batch) => Apply(batch, decode: true);
 
+    /// <inheritdoc />
+    public bool ActsOn(IFieldCodec codec) => codec.Kind == FieldKind.Image;
+
+    /// <summary>
+    /// After a map to floats with as many channels as the statistics: <c>(v / d + s − mean) / std</c> =
+    /// <c>v / (d · std) + (s − mean) / std</c>. It cannot come first: it leaves the collated bytes alone.
+    /// </summary>
+    public ChannelMap? FuseAfter(ChannelMap? before)
+    {
+        if (before is null || before.Channels != _mean.Length) return null;
+        var divisor = new float[_mean.Length];
+        var shift = new float[_mean.Length];
+        for (int c = 0; c < divisor.Length; c++)
+        {
+            divisor[c] = before.Divisor[c] * _std[c];
+            shift[c] = (before.Shift[c] - _mean[c]) / _std[c];
+        }
+        return new ChannelMap(divisor, shift);
+    }
+
     private void Apply(Batch batch, bool decode)
     {
         for (int i = 0; i < batch.Fields.Count; i++)
         {
             var x = batch.Fields[i];
-            if (batch.Codecs[i].Kind != FieldKind.Image || !x.is_floating_point()) continue;
+            if (!ActsOn(batch.Codecs[i]) || !x.is_floating_point()) continue;
             if (x.shape[1] != _mean.Length)
                 throw new DataBlocksException(
                     $"Normalize has statistics for {_mean.Length} channels but the images of {batch.Codecs[i].Field.Member} have {x.shape[1]}.");

@@ -15,6 +15,23 @@ public sealed class PointsSample(float[] coordinates, bool scaled)
     public int Count => Coordinates.Length / 2;
 }
 
+/// <summary>
+/// The default item transform of <see cref="BlockTypes.PointBlock{TPoint}"/> (fastai: <c>PointScaler</c>): scales the
+/// item's points from pixels to [-1, 1] by the size of its first image (<see cref="PointScaling.Apply"/>), before every
+/// other item transform (order <see cref="int.MinValue"/>), so crops and pads move scaled points.
+/// </summary>
+public sealed class PointScaler : IItemTransform
+{
+    /// <inheritdoc />
+    public int Order => int.MinValue;
+
+    /// <inheritdoc />
+    public string Name => "PointScaler";
+
+    /// <inheritdoc />
+    public void Apply(Sample sample, ItemContext context) => PointScaling.Apply(sample);
+}
+
 /// <summary>fastai's <c>PointScaler</c>: pixel coordinates → [-1, 1] relative to the item's first image.</summary>
 public static class PointScaling
 {
