@@ -133,4 +133,25 @@ public class GeneratorSnapshotTests
         Assert.Empty(run.OutputErrors);
         GeneratorSnapshot.Verify(run);
     }
+
+    [Fact]
+    public void A_Class_With_An_Error_Still_Gets_Its_Types_With_Throwing_Factories()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.WithUsings("""
+            namespace Demo;
+
+            public sealed record Row(string Path, string Kind);
+
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+                [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
+                [GetX] static string Photo(Row r) => r.Path;
+                [GetY] string Kind(Row r) => r.Kind;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            }
+            """));
+        Assert.Empty(run.OutputErrors);
+        GeneratorSnapshot.Verify(run);
+    }
 }

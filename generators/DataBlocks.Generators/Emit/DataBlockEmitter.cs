@@ -36,17 +36,23 @@ internal static class DataBlockEmitter
                 w.Indent();
             }
 
-            using (w.Block($"partial {spec.TypeKeyword} {spec.TypeName}"))
+            if (spec.IsPartial)
             {
-                EmitDefinition(w, spec);
+                using (w.Block($"partial {spec.TypeKeyword} {spec.TypeName}"))
+                {
+                    EmitDefinition(w, spec);
+                    w.WriteLine();
+                    EmitDatasetsFactory(w, spec);
+                    w.WriteLine();
+                    EmitDataLoadersFactories(w, spec);
+                    if (spec.Error is null)
+                    {
+                        w.WriteLine();
+                        EmitItemsHelper(w, spec);
+                    }
+                }
                 w.WriteLine();
-                EmitDatasetsFactory(w, spec);
-                w.WriteLine();
-                EmitDataLoadersFactories(w, spec);
-                w.WriteLine();
-                EmitItemsHelper(w, spec);
             }
-            w.WriteLine();
             EmitItem(w, spec);
             w.WriteLine();
             EmitBatch(w, spec);
@@ -74,9 +80,17 @@ internal static class DataBlockEmitter
     private static void EmitDefinition(SourceWriter w, DataBlockSpec spec)
     {
         string def = $"{Data}.DataBlockDefinition<{spec.ItemType}>";
+        string summary = $"/// <summary>The runtime description of the <see cref=\"{spec.TypeName}\"/> DataBlock: its fields, splitter and transforms.</summary>";
+        if (spec.Error is not null)
+        {
+            w.WriteLine(summary);
+            w.WriteLine(GeneratedCode);
+            w.WriteLine($"public static {def} Definition => {Throw(spec)};");
+            return;
+        }
         w.WriteLine($"private static {def}? __DataBlocks_definition;");
         w.WriteLine();
-        w.WriteLine($"/// <summary>The runtime description of the <see cref=\"{spec.TypeName}\"/> DataBlock: its fields, splitter and transforms.</summary>");
+        w.WriteLine(summary);
         w.WriteLine(GeneratedCode);
         w.WriteLine($"public static {def} Definition => __DataBlocks_definition ??= new {def}(");
         w.Indent();
@@ -130,7 +144,9 @@ internal static class DataBlockEmitter
         w.WriteLine("/// <param name=\"options\">Whether to skip (and report) bad items instead of failing at the first.</param>");
         w.WriteLine(GeneratedCode);
         w.WriteLine($"public static {TypeRef(spec, "Datasets")} Datasets({type} {name}, {Data}.DatasetsOptions? options = null) =>");
-        w.WriteLine($"    new {TypeRef(spec, "Datasets")}({Data}.Datasets<{spec.ItemType}>.Create(Definition, __DataBlocks_Items({name}), options));");
+        w.WriteLine(spec.Error is not null
+            ? $"    {Throw(spec)};"
+            : $"    new {TypeRef(spec, "Datasets")}({Data}.Datasets<{spec.ItemType}>.Create(Definition, __DataBlocks_Items({name}), options));");
     }
 
     private static void EmitDataLoadersFactories(SourceWriter w, DataBlockSpec spec)
@@ -168,7 +184,7 @@ internal static class DataBlockEmitter
         w.WriteLine("/// <param name=\"options\">Loader options.</param>");
         w.WriteLine(GeneratedCode);
         w.WriteLine($"public static {loaders} DataLoaders({type} {name}, {Data}.DataLoaderOptions options) =>");
-        w.WriteLine($"    new {loaders}(Definition, __DataBlocks_Items({name}), options);");
+        w.WriteLine(spec.Error is not null ? $"    {Throw(spec)};" : $"    new {loaders}(Definition, __DataBlocks_Items({name}), options);");
     }
 
     private static void EmitItemsHelper(SourceWriter w, DataBlockSpec spec)
@@ -210,12 +226,11 @@ internal static class DataBlockEmitter
             w.WriteLine();
             w.WriteLine("/// <summary>The number of items in the batch.</summary>");
             w.WriteLine("public int Size => Raw.Size;");
-            for (int i = 0; i < spec.Fields.Count; i++)
+            foreach (var f in spec.Fields)
             {
-                var f = spec.Fields[i];
                 w.WriteLine();
                 w.WriteLine($"/// <summary>{Escape(FieldRole(f))}: {Escape(TensorDoc(f))}.</summary>");
-                w.WriteLine($"public {Tensor} {Id(f.Name)} => Raw.Field({i.ToString(CultureInfo.InvariantCulture)}, {Literal(f.Name)});");
+                w.WriteLine($"public {Tensor} {Id(f.Name)} => Raw.Field({Number(f.Position)}, {Literal(f.Name)});");
             }
             w.WriteLine();
             w.WriteLine("/// <summary>Disposes the batch's tensors.</summary>");
@@ -223,9 +238,10 @@ internal static class DataBlockEmitter
         }
     }
 
-    private static bool HasPrediction(DataBlockSpec spec) => spec.Fields.Count - spec.NInputs == 1;
+    /// <summary>A prediction type is generated for a single target (when it bound).</summary>
+    private static bool HasPrediction(DataBlockSpec spec) => spec.NTargets == 1 && spec.Fields.Any(f => f.Position == spec.NInputs);
 
-    private static FieldSpec Target(DataBlockSpec spec) => spec.Fields[spec.NInputs];
+    private static FieldSpec Target(DataBlockSpec spec) => spec.Fields.First(f => f.Position == spec.NInputs);
 
     private static void EmitPrediction(SourceWriter w, DataBlockSpec spec)
     {
@@ -289,7 +305,7 @@ internal static class DataBlockEmitter
             w.WriteLine();
             w.WriteLine("/// <summary>The getter values of the item at dataset index <paramref name=\"index\"/>.</summary>");
             w.WriteLine("/// <param name=\"index\">An index into the items [GetItems] returned.</param>");
-            string args = string.Join(", ", spec.Fields.Select((f, i) => $"Inner.Value<{f.GetterReturnType}>({i.ToString(CultureInfo.InvariantCulture)}, index)"));
+            string args = string.Join(", ", spec.Fields.Select(f => $"Inner.Value<{f.GetterReturnType}>({Number(f.Position)}, index)"));
             w.WriteLine($"public {item} Item(int index) => new {item}({args});");
             EmitVocabAccessors(w, spec, decode: true);
         }
@@ -321,11 +337,10 @@ internal static class DataBlockEmitter
 
     private static void EmitVocabAccessors(SourceWriter w, DataBlockSpec spec, bool decode)
     {
-        for (int i = 0; i < spec.Fields.Count; i++)
+        foreach (var f in spec.Fields)
         {
-            var f = spec.Fields[i];
             if (f.CodecType is null) continue;
-            string index = i.ToString(CultureInfo.InvariantCulture);
+            string index = Number(f.Position);
             string codecs = decode ? "Inner.Codecs" : "Codecs";
             w.WriteLine();
             w.WriteLine($"/// <summary>The {(f.Kind == BlockKind.MultiCategory ? "labels" : "classes")} of <c>{f.Name}</c> in index order, built from the training split.</summary>");
@@ -344,7 +359,7 @@ internal static class DataBlockEmitter
     {
         var t = Target(spec);
         string prediction = TypeRef(spec, "Prediction");
-        string index = spec.NInputs.ToString(CultureInfo.InvariantCulture);
+        string index = Number(t.Position);
         w.WriteLine();
         w.WriteLine("/// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>");
         w.WriteLine("/// <param name=\"activated\">Model outputs after the loss's activation, batch dimension first.</param>");
@@ -411,5 +426,11 @@ internal static class DataBlockEmitter
     private static string Id(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
-    private static string Literal(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The body of a generated member of a class with errors (never run: the build fails on the DBxxxx error).</summary>
+    private static string Throw(DataBlockSpec spec) => $"throw new global::System.InvalidOperationException({Literal(spec.Error ?? "")})";
+
+    private static string Literal(string text) =>
+        "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";
 }

@@ -2,7 +2,10 @@ namespace DataBlocks.Generators.Model;
 
 /// <summary>
 /// Everything the emitter needs for one [Block] class. Value-equal all the way down and free of Roslyn objects, so an
-/// edit that leaves it equal stops the pipeline before emitting (STYLE.md §4).
+/// edit that leaves it equal stops the pipeline before emitting.
+/// <see cref="Error"/> non-null: the class has errors; the generated types are still emitted (so uses of them do not
+/// fail too), with <see cref="Fields"/> holding only the blocks that bound and the factories throwing that message.
+/// <see cref="IsPartial"/> false (DB0001): only the types next to the class are emitted.
 /// </summary>
 internal sealed record DataBlockSpec(
     string HintName,
@@ -16,9 +19,12 @@ internal sealed record DataBlockSpec(
     GetItemsSpec? GetItems,
     EquatableArray<FieldSpec> Fields,
     int NInputs,
+    int NTargets,
     SplitterSpec? Splitter,
     TransformMemberSpec? ItemTransforms,
-    TransformMemberSpec? BatchTransforms);
+    TransformMemberSpec? BatchTransforms,
+    bool IsPartial,
+    string? Error);
 
 /// <summary>A type that encloses the [Block] class (outermost first): its keyword and name.</summary>
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
@@ -27,11 +33,12 @@ internal sealed record ContainingTypeSpec(string Keyword, string Name);
 internal sealed record GetItemsSpec(string MethodName, string ParameterType, string ParameterName);
 
 /// <summary>
-/// One block with its getter. <see cref="Getter"/> null = the item itself (fastai's no-op getter).
+/// One block with its getter; <see cref="Position"/> is its index in [Block(...)]. <see cref="Getter"/> null = the item itself (fastai's no-op getter).
 /// <see cref="ValueType"/> is what the runtime block accepts (<c>IBlock&lt;TValue&gt;</c>); <see cref="ElementType"/> is the
 /// label/number/point type for the blocks that have one.
 /// </summary>
 internal sealed record FieldSpec(
+    int Position,
     string Name,
     string? Getter,
     bool IsInput,

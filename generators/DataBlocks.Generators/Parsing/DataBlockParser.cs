@@ -20,7 +20,7 @@ internal static class DataBlockParser
     {
         var parser = new Parser(context, ct);
         var spec = parser.Run();
-        return new ParseResult(parser.HasErrors ? null : spec, parser.Diagnostics.ToEquatableArray());
+        return new ParseResult(spec, parser.Diagnostics.ToEquatableArray());
     }
 
     private sealed class Parser
@@ -44,12 +44,20 @@ internal static class DataBlockParser
         public List<Diagnostic> Diagnostics => _diagnostics;
 
         /// <summary>An error was reported, or the compiler already reports one we must not pile onto.</summary>
-        public bool HasErrors => _compilerError || _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+        private bool HasErrors => _compilerError || _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
 
+        /// <summary>The compiler reports an error in the [Block] attribute itself.</summary>
         private bool _compilerError;
+
+        /// <summary>No code can be generated at all: generated code would declare other types or clash with the user's.</summary>
+        private bool _fatal;
 
         private string ClassName => _class.Name;
 
+        /// <summary>
+        /// The spec to emit, or null when nothing can be. A class with errors still gets its generated types (with members
+        /// that throw) so that the user sees the one DBxxxx error, not a CS0117/CS0246 at every use of them.
+        /// </summary>
         public DataBlockSpec? Run()
         {
             var version = ((CSharpParseOptions)_syntax.SyntaxTree.Options).LanguageVersion;
@@ -67,17 +75,19 @@ internal static class DataBlockParser
             CheckBaseClassMembers();
 
             var itemType = ReadItemType(members, out GetItemsSpec? getItems);
-            if (blocks is null) return null;
-            var inputGetters = AssignGetters(members.GetX, "GetX", nInputs, "input");
-            var targetGetters = AssignGetters(members.GetY, "GetY", blocks.Count - nInputs, "target");
-
-            var fields = itemType is null ? null : BindFields(blocks, nInputs, itemType, inputGetters, targetGetters);
+            var fields = new List<FieldSpec>();
+            if (blocks is not null)
+            {
+                var inputGetters = AssignGetters(members.GetX, "GetX", nInputs, "input", out bool inputRejected);
+                var targetGetters = AssignGetters(members.GetY, "GetY", blocks.Count - nInputs, "target", out bool targetRejected);
+                if (itemType is not null) fields = BindFields(blocks, nInputs, itemType, inputGetters, targetGetters, inputRejected, targetRejected);
+            }
             var splitter = ReadSplitter(members.Splitters, itemType);
             var itemTransforms = ReadTransforms(members.ItemTransforms, "ItemTransforms", KnownNames.IItemTransform, KnownNames.IBatchTransform, "BatchTransforms");
             var batchTransforms = ReadTransforms(members.BatchTransforms, "BatchTransforms", KnownNames.IBatchTransform, KnownNames.IItemTransform, "ItemTransforms");
 
-            if (itemType is not null) CheckAccessible(itemType, "the item type");
-            if (fields is null || itemType is null || HasErrors) return null;
+            if (itemType is not null && !CheckAccessible(itemType, "the item type")) itemType = null;
+            if (_fatal) return null;
 
             return new DataBlockSpec(
                 HintName(),
@@ -87,13 +97,26 @@ internal static class DataBlockParser
                 _class.IsRecord ? "record" : "class",
                 BlockCatalog.Name(_class),
                 AccessibilityKeyword(_class),
-                BlockCatalog.Name(BlockCatalog.NotAnnotated(itemType)),
+                itemType is null ? "object" : BlockCatalog.Name(BlockCatalog.NotAnnotated(itemType)),
                 getItems,
                 fields.ToEquatableArray(),
                 nInputs,
+                blocks?.Count - nInputs ?? 0,
                 splitter,
                 itemTransforms,
-                batchTransforms);
+                batchTransforms,
+                IsPartial: _syntax.Modifiers.Any(SyntaxKind.PartialKeyword),
+                Error: ErrorSummary());
+        }
+
+        /// <summary>What the generated members say when they are called although the class has errors; null when it has none.</summary>
+        private string? ErrorSummary()
+        {
+            if (!HasErrors) return null;
+            var first = _diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            return first is null
+                ? $"The [Block] attribute of '{ClassName}' does not compile; fix the compiler's error first."
+                : $"'{ClassName}' has DataBlocks errors, the first being {first.Id}: {first.GetMessage(CultureInfo.InvariantCulture)}";
         }
 
         // ---- declaration ------------------------------------------------------------------------------------------
@@ -103,20 +126,20 @@ internal static class DataBlockParser
             if (!_syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
                 Report(DiagnosticDescriptors.ClassMustBePartial, _syntax.Identifier.GetLocation(), ClassName);
             if (_class.TypeParameters.Length > 0)
-                Report(DiagnosticDescriptors.ClassIsGeneric, _syntax.Identifier.GetLocation(), ClassName, "it is generic");
+                Fatal(DiagnosticDescriptors.ClassIsGeneric, _syntax.Identifier.GetLocation(), ClassName, "it is generic");
             if (_class.IsFileLocal)
-                Report(DiagnosticDescriptors.ClassIsFileLocal, _syntax.Identifier.GetLocation(), ClassName);
+                Fatal(DiagnosticDescriptors.ClassIsFileLocal, _syntax.Identifier.GetLocation(), ClassName);
             for (var outer = _class.ContainingType; outer is not null; outer = outer.ContainingType)
             {
                 if (outer.TypeParameters.Length > 0)
-                    Report(DiagnosticDescriptors.ClassIsGeneric, _syntax.Identifier.GetLocation(), ClassName,
+                    Fatal(DiagnosticDescriptors.ClassIsGeneric, _syntax.Identifier.GetLocation(), ClassName,
                         $"it is nested in the generic type '{outer.Name}'");
                 bool partial = outer.DeclaringSyntaxReferences.All(r =>
                     r.GetSyntax(_ct) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
                 if (!partial)
-                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, _syntax.Identifier.GetLocation(), ClassName, outer.Name);
+                    Fatal(DiagnosticDescriptors.ContainingTypeNotPartial, _syntax.Identifier.GetLocation(), ClassName, outer.Name);
                 if (outer.IsFileLocal)   // only a top-level type carries 'file': a class nested in one is as local
-                    Report(DiagnosticDescriptors.ClassIsFileLocal, _syntax.Identifier.GetLocation(), ClassName);
+                    Fatal(DiagnosticDescriptors.ClassIsFileLocal, _syntax.Identifier.GetLocation(), ClassName);
             }
         }
 
@@ -130,7 +153,7 @@ internal static class DataBlockParser
             {
                 var existing = _class.GetMembers(member).FirstOrDefault(m => !m.IsImplicitlyDeclared);
                 if (existing is not null)
-                    Report(DiagnosticDescriptors.NameTaken, Location(existing), "Member", member, $"the member '{ClassName}.{member}'");
+                    Fatal(DiagnosticDescriptors.NameTaken, Location(existing), "Member", member, $"the member '{ClassName}.{member}'");
             }
             foreach (string suffix in GeneratedTypeSuffixes)
             {
@@ -140,7 +163,7 @@ internal static class DataBlockParser
                     : _class.ContainingNamespace.GetTypeMembers(name);
                 var clash = siblings.FirstOrDefault(t => t.Arity == 0 && t.DeclaringSyntaxReferences.Length > 0);
                 if (clash is not null)
-                    Report(DiagnosticDescriptors.NameTaken, Location(clash), "Type", name, $"the type '{name}' next to '{ClassName}'");
+                    Fatal(DiagnosticDescriptors.NameTaken, Location(clash), "Type", name, $"the type '{name}' next to '{ClassName}'");
             }
         }
 
@@ -168,7 +191,7 @@ internal static class DataBlockParser
             // [Block] on two partial declarations: the compiler reports the duplicate (CS0579); generate nothing.
             if (_class.GetAttributes().Count(a => a.AttributeClass?.ToDisplayString() == KnownNames.BlockAttribute) > 1)
             {
-                _compilerError = true;
+                _compilerError = _fatal = true;   // and each declaration would emit a file of the same name
                 return null;
             }
 
@@ -332,13 +355,14 @@ internal static class DataBlockParser
                 ITypeSymbol? element = problem is null ? BlockCatalog.SequenceElement(m.ReturnType) : null;
                 if (problem is null && element is null)
                     problem = $"returns '{m.ReturnType.ToDisplayString()}', which is not an IEnumerable<TItem>";
+                // The factories take [GetItems]'s parameter even when the method is wrong, so that calls of them still bind.
+                if (m.Parameters.Length == 1)
+                    spec = new GetItemsSpec(m.Name, BlockCatalog.Name(m.Parameters[0].Type), SafeParameterName(m.Parameters[0].Name));
                 if (problem is not null)
                 {
                     Report(DiagnosticDescriptors.BadGetItems, Location(m), m.Name, problem);
                     return null;
                 }
-                var p = m.Parameters[0];
-                spec = new GetItemsSpec(m.Name, BlockCatalog.Name(p.Type), SafeParameterName(p.Name));
                 return element;
             }
 
@@ -348,16 +372,23 @@ internal static class DataBlockParser
                 Report(DiagnosticDescriptors.NoItemType, _syntax.Identifier.GetLocation(), ClassName);
                 return null;
             }
-            return firstGetter.Parameters[0].Type;
+            var inferred = firstGetter.Parameters[0].Type;
+            Report(DiagnosticDescriptors.FactoriesTakeItems, _syntax.Identifier.GetLocation(), ClassName, inferred.ToDisplayString());
+            return inferred;
         }
 
         private static string SafeParameterName(string name) =>
             name is "bs" or "seed" or "workers" or "device" or "item" or "batch" or "skipBadItems" or "options" ? "source" : name;
 
-        /// <summary>Getter per block position (null = none), validating signatures and indices.</summary>
-        private IMethodSymbol?[] AssignGetters(List<(IMethodSymbol Method, int Index, Location Location)> getters, string attribute, int slots, string role)
+        /// <summary>
+        /// Getter per block position (null = none), validating signatures and indices. <paramref name="rejected"/>: a getter of
+        /// this role was refused (and reported), so a block left without one must not also be reported as missing (DB0203).
+        /// </summary>
+        private IMethodSymbol?[] AssignGetters(List<(IMethodSymbol Method, int Index, Location Location)> getters, string attribute, int slots, string role,
+            out bool rejected)
         {
             var result = new IMethodSymbol?[System.Math.Max(0, slots)];
+            rejected = false;
             var valid = new List<(IMethodSymbol Method, int Index, Location Location)>();
             foreach (var g in getters)
             {
@@ -369,7 +400,11 @@ internal static class DataBlockParser
                     : m.ReturnsVoid ? "returns void"
                     : m.ReturnsByRef || m.ReturnsByRefReadonly ? "returns by reference"
                     : null;
-                if (problem is not null) Report(DiagnosticDescriptors.BadGetter, Location(m), attribute, m.Name, problem);
+                if (problem is not null)
+                {
+                    Report(DiagnosticDescriptors.BadGetter, Location(m), attribute, m.Name, problem);
+                    rejected = true;
+                }
                 else valid.Add(g);
             }
 
@@ -378,6 +413,7 @@ internal static class DataBlockParser
                 Report(DiagnosticDescriptors.BadGetterIndex, negative.Location, attribute, negative.Method.Name,
                     $"has index {negative.Index}; indices start at 0");
                 valid.Remove(negative);
+                rejected = true;
             }
             bool anyIndexed = valid.Any(g => g.Index != NoIndex);
             if (anyIndexed && valid.Any(g => g.Index == NoIndex))
@@ -385,6 +421,7 @@ internal static class DataBlockParser
                 var unindexed = valid.First(g => g.Index == NoIndex);
                 Report(DiagnosticDescriptors.BadGetterIndex, unindexed.Location, attribute, unindexed.Method.Name,
                     $"has no index while other [{attribute}] getters have one; give every {role} getter its index");
+                rejected = true;
                 return result;
             }
             if (!anyIndexed)
@@ -393,6 +430,7 @@ internal static class DataBlockParser
                 {
                     Report(DiagnosticDescriptors.GetterCountMismatch, Location(valid[slots].Method), ClassName,
                         valid.Count.ToString(CultureInfo.InvariantCulture), attribute, slots.ToString(CultureInfo.InvariantCulture), role);
+                    rejected = true;
                     return result;
                 }
                 for (int i = 0; i < valid.Count; i++) result[i] = valid[i].Method;
@@ -406,14 +444,21 @@ internal static class DataBlockParser
                 else if (result[g.Index] is { } other)
                     Report(DiagnosticDescriptors.BadGetterIndex, g.Location, attribute, g.Method.Name,
                         $"has index {g.Index}, which '{other.Name}' already has");
-                else result[g.Index] = g.Method;
+                else
+                {
+                    result[g.Index] = g.Method;
+                    continue;
+                }
+                rejected = true;
             }
             return result;
         }
 
         // ---- fields -------------------------------------------------------------------------------------------------
 
-        private List<FieldSpec>? BindFields(List<Block> blocks, int nInputs, ITypeSymbol itemType, IMethodSymbol?[] inputs, IMethodSymbol?[] targets)
+        /// <summary>The fields of the blocks that bind; an error is reported for each that does not.</summary>
+        private List<FieldSpec> BindFields(List<Block> blocks, int nInputs, ITypeSymbol itemType, IMethodSymbol?[] inputs, IMethodSymbol?[] targets,
+            bool inputRejected, bool targetRejected)
         {
             var fields = new List<FieldSpec>();
             var names = new HashSet<string>();
@@ -460,7 +505,11 @@ internal static class DataBlockParser
                 string accepts = block.BuiltIn is { } bn ? BlockCatalog.Accepts(bn) : $"'{block.CustomValueType!.ToDisplayString()}'";
                 if (binding is null)
                 {
-                    if (getter is null)
+                    if (getter is null && (isInput ? inputRejected : targetRejected))
+                    {
+                        // The getter meant for this block was refused, and that is the one diagnostic the user needs.
+                    }
+                    else if (getter is null)
                         Report(DiagnosticDescriptors.MissingGetter, block.Location, isInput ? "Input" : "Target",
                             slot.ToString(CultureInfo.InvariantCulture), block.Display, ClassName, attribute, itemType.ToDisplayString(), accepts);
                     else
@@ -475,10 +524,10 @@ internal static class DataBlockParser
                     ok = false;
                     continue;
                 }
-                if (getter is not null) CheckAccessible(getter.ReturnType, $"the value of '{getter.Name}'");
+                if (getter is not null && !CheckAccessible(getter.ReturnType, $"the value of '{getter.Name}'")) continue;
 
                 string name = UniqueName(getter?.Name ?? DefaultName(block), names);
-                fields.Add(new FieldSpec(name, getter?.Name, isInput, binding.Kind, block.Display, binding.ValueType,
+                fields.Add(new FieldSpec(b, name, getter?.Name, isInput, binding.Kind, block.Display, binding.ValueType,
                     BlockCatalog.Name(valueType), binding.ElementType, binding.BlockExpression, binding.CodecType));
             }
 
@@ -487,7 +536,7 @@ internal static class DataBlockParser
                 Report(DiagnosticDescriptors.PointsWithoutImage, _syntax.Identifier.GetLocation(), ClassName);
                 ok = false;
             }
-            return ok ? fields : null;
+            return fields;
         }
 
         private bool AcceptsItem(ITypeSymbol parameter, ITypeSymbol item)
@@ -625,7 +674,8 @@ internal static class DataBlockParser
 
         // ---- accessibility ------------------------------------------------------------------------------------------
 
-        private void CheckAccessible(ITypeSymbol type, string role)
+        /// <summary>Whether the generated types may use <paramref name="type"/>; DB0007 when they may not.</summary>
+        private bool CheckAccessible(ITypeSymbol type, string role)
         {
             ISymbol within = (ISymbol?)_class.ContainingType ?? _class.ContainingAssembly;
             var parts = Types(type).ToArray();
@@ -637,8 +687,9 @@ internal static class DataBlockParser
             bool consistent = access.Level >= classAccess.Level
                               && (!access.InAssembly || classAccess.InAssembly) && (!access.InHierarchy || classAccess.InHierarchy)
                               && parts.All(ConfinesClass);
-            if (visible && consistent) return;
+            if (visible && consistent) return true;
             Report(DiagnosticDescriptors.InaccessibleType, _syntax.Identifier.GetLocation(), type.ToDisplayString(), role, ClassName);
+            return false;
         }
 
         /// <summary>A type, its containing types, and (for arrays and generics) the types it is made of.</summary>
@@ -658,14 +709,17 @@ internal static class DataBlockParser
         }
 
         /// <summary>
-        /// A protected type is seen in its container's hierarchy only: the class must be confined there too, by a private or
+        /// A protected type is seen in its container's hierarchy only (a protected internal one too, outside its assembly): the class must be confined there too, by a private or
         /// protected member of its own chain whose container is that container or derives from it (being nested in it is
         /// not enough: a public class nested in it has derived classes anywhere).
         /// </summary>
         private bool ConfinesClass(INamedTypeSymbol type)
         {
-            if (type.DeclaredAccessibility is not (Accessibility.Protected or Accessibility.ProtectedAndInternal) || type.ContainingType is not { } scope)
-                return true;
+            if (type.ContainingType is not { } scope) return true;
+            // A protected internal type is also seen in its whole assembly: enough when the class is confined to it.
+            bool hierarchyOnly = type.DeclaredAccessibility is Accessibility.Protected or Accessibility.ProtectedAndInternal
+                                 || type.DeclaredAccessibility == Accessibility.ProtectedOrInternal && _classAccess is { InAssembly: false };
+            if (!hierarchyOnly) return true;
             for (var member = _class; member is not null; member = member.ContainingType)
             {
                 if (member.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)) continue;
@@ -777,6 +831,12 @@ internal static class DataBlockParser
 
         private void Report(DiagnosticDescriptor descriptor, Location location, params object[] args) =>
             _diagnostics.Add(Diagnostic.Create(descriptor, location, args));
+
+        private void Fatal(DiagnosticDescriptor descriptor, Location location, params object[] args)
+        {
+            Report(descriptor, location, args);
+            _fatal = true;
+        }
 
         private bool Fail(DiagnosticDescriptor descriptor, Location location, params object[] args)
         {
