@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Linq;
 using DataBlocks.Generators.Model;
+using static DataBlocks.Generators.Emit.RuntimeNames;
+using static DataBlocks.Generators.GeneratedNames;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 
@@ -9,15 +11,12 @@ namespace DataBlocks.Generators.Emit;
 /// <summary>
 /// Turns a <see cref="DataBlockSpec"/> into C# source: the factories on the user's class and the typed item, batch,
 /// prediction, datasets and loaders types next to it. Pure text; every type <c>global::</c>-qualified, no usings.
-/// Behaviour lives in the runtime; generated code only types and wires it (STYLE.md §6).
+/// Behaviour lives in the runtime; generated code only types and wires it. Every string of the output is written here
+/// (names shared with the parser come from <see cref="GeneratedNames"/>, runtime types from <see cref="RuntimeNames"/>).
 /// </summary>
 internal static class DataBlockEmitter
 {
-    public const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"DataBlocks.Generators\", \"" + ThisAssembly.Version + "\")]";
-
-    private const string Data = "global::DataBlocks.Data";
-    private const string Tensor = "global::TorchSharp.torch.Tensor";
-    private const string Generic = "global::System.Collections.Generic";
+    public const string GeneratedCode = "[" + GeneratedCodeAttribute + "(\"DataBlocks.Generators\", \"" + ThisAssembly.Version + "\")]";
 
     public static SourceText Emit(DataBlockSpec spec) => SourceText.From(EmitText(spec), System.Text.Encoding.UTF8);
 
@@ -31,14 +30,14 @@ internal static class DataBlockEmitter
         {
             foreach (var outer in spec.ContainingTypes)
             {
-                w.WriteLine($"partial {outer.Keyword} {outer.Name}");
+                w.WriteLine($"partial {Keyword(outer.Kind)} {outer.Name}");
                 w.WriteLine("{");
                 w.Indent();
             }
 
             if (spec.IsPartial)
             {
-                using (w.Block($"partial {spec.TypeKeyword} {spec.TypeName}"))
+                using (w.Block($"partial {Keyword(spec.Kind)} {spec.TypeName}"))
                 {
                     EmitDefinition(w, spec);
                     w.WriteLine();
@@ -85,14 +84,14 @@ internal static class DataBlockEmitter
         {
             w.WriteLine(summary);
             w.WriteLine(GeneratedCode);
-            w.WriteLine($"public static {def} Definition => {Throw(spec)};");
+            w.WriteLine($"public static {def} {Definition} => {Throw(spec)};");
             return;
         }
-        w.WriteLine($"private static {def}? __DataBlocks_definition;");
+        w.WriteLine($"private static {def}? {DefinitionField};");
         w.WriteLine();
         w.WriteLine(summary);
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public static {def} Definition => __DataBlocks_definition ??= new {def}(");
+        w.WriteLine($"public static {def} {Definition} => {DefinitionField} ??= new {def}(");
         w.Indent();
         w.WriteLine($"{Literal(spec.TypeName)},");
         w.WriteLine($"new {Data}.FieldDefinition<{spec.ItemType}>[]");
@@ -102,8 +101,8 @@ internal static class DataBlockEmitter
         {
             string getter = f.Getter is null ? "static item => item" : $"static item => {spec.FullTypeName}.{Id(f.Getter)}(item)!";
             string member = f.Getter is null ? $"{spec.TypeName} (the item itself, {f.BlockName})" : $"{spec.TypeName}.{f.Getter}";
-            w.WriteLine($"new {Data}.FieldDefinition<{spec.ItemType}, {f.ValueType}>({Literal(f.Name)}, {Literal(member)}, " +
-                        $"{(f.IsInput ? "true" : "false")}, {getter}, {f.BlockExpression}),");
+            w.WriteLine($"new {Data}.FieldDefinition<{spec.ItemType}, {ValueType(f)}>({Literal(f.Name)}, {Literal(member)}, " +
+                        $"{(f.IsInput ? "true" : "false")}, {getter}, {NewBlock(f)}),");
         }
         w.Unindent();
         w.WriteLine("},");
@@ -131,7 +130,7 @@ internal static class DataBlockEmitter
     private static (string Type, string Name, string Doc, string Pass) SourceParameter(DataBlockSpec spec) =>
         spec.GetItems is { } g
             ? (g.ParameterType, Id(g.ParameterName), $"The source given to <c>{g.MethodName}</c> (the [GetItems] method).", Id(g.ParameterName))
-            : ($"{Generic}.IEnumerable<{spec.ItemType}>", "items", "The items.", "items");
+            : ($"{Generic}.IEnumerable<{spec.ItemType}>", ItemsParameter, "The items.", ItemsParameter);
 
     private static void EmitDatasetsFactory(SourceWriter w, DataBlockSpec spec)
     {
@@ -143,16 +142,16 @@ internal static class DataBlockEmitter
         w.WriteLine($"/// <param name=\"{name.TrimStart('@')}\">{doc}</param>");
         w.WriteLine("/// <param name=\"options\">Whether to skip (and report) bad items instead of failing at the first.</param>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public static {TypeRef(spec, "Datasets")} Datasets({type} {name}, {Data}.DatasetsOptions? options = null) =>");
+        w.WriteLine($"public static {TypeRef(spec, DatasetsSuffix)} {Datasets}({type} {name}, {Data}.DatasetsOptions? {OptionsParameter} = null) =>");
         w.WriteLine(spec.Error is not null
             ? $"    {Throw(spec)};"
-            : $"    new {TypeRef(spec, "Datasets")}({Data}.Datasets<{spec.ItemType}>.Create(Definition, __DataBlocks_Items({name}), options));");
+            : $"    new {TypeRef(spec, DatasetsSuffix)}({Data}.Datasets<{spec.ItemType}>.Create({Definition}, {ItemsHelper}({name}), {OptionsParameter}));");
     }
 
     private static void EmitDataLoadersFactories(SourceWriter w, DataBlockSpec spec)
     {
         var (type, name, doc, _) = SourceParameter(spec);
-        string loaders = TypeRef(spec, "DataLoaders");
+        string loaders = TypeRef(spec, DataLoadersSuffix);
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.");
         w.WriteLine("/// </summary>");
@@ -165,32 +164,32 @@ internal static class DataBlockEmitter
         w.WriteLine("/// <param name=\"batch\">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>");
         w.WriteLine("/// <param name=\"skipBadItems\">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public static {loaders} DataLoaders({type} {name}, int bs = 64, int? seed = null, int? workers = null,");
-        w.WriteLine($"    global::TorchSharp.torch.Device? device = null, {Data}.IItemTransform? item = null, {Data}.IBatchTransform? batch = null,");
-        w.WriteLine("    bool skipBadItems = false) =>");
-        w.WriteLine($"    DataLoaders({name}, new {Data}.DataLoaderOptions");
+        w.WriteLine($"public static {loaders} {DataLoaders}({type} {name}, int {BatchSizeParameter} = 64, int? {SeedParameter} = null, int? {WorkersParameter} = null,");
+        w.WriteLine($"    {RuntimeNames.Device}? {DeviceParameter} = null, {Data}.IItemTransform? {ItemTransformsParameter} = null, {Data}.IBatchTransform? {BatchTransformsParameter} = null,");
+        w.WriteLine($"    bool {SkipBadItemsParameter} = false) =>");
+        w.WriteLine($"    {DataLoaders}({name}, new {Data}.DataLoaderOptions");
         w.WriteLine("    {");
-        w.WriteLine("        BatchSize = bs,");
-        w.WriteLine("        Seed = seed,");
-        w.WriteLine("        Workers = workers,");
-        w.WriteLine("        Device = device,");
-        w.WriteLine("        ItemTransforms = item,");
-        w.WriteLine("        BatchTransforms = batch,");
-        w.WriteLine($"        Datasets = new {Data}.DatasetsOptions {{ SkipBadItems = skipBadItems }},");
+        w.WriteLine($"        BatchSize = {BatchSizeParameter},");
+        w.WriteLine($"        Seed = {SeedParameter},");
+        w.WriteLine($"        Workers = {WorkersParameter},");
+        w.WriteLine($"        Device = {DeviceParameter},");
+        w.WriteLine($"        ItemTransforms = {ItemTransformsParameter},");
+        w.WriteLine($"        BatchTransforms = {BatchTransformsParameter},");
+        w.WriteLine($"        Datasets = new {Data}.DatasetsOptions {{ SkipBadItems = {SkipBadItemsParameter} }},");
         w.WriteLine("    });");
         w.WriteLine();
         w.WriteLine("/// <summary>Builds the training and validation loaders with every option spelled out.</summary>");
         w.WriteLine($"/// <param name=\"{name.TrimStart('@')}\">{doc}</param>");
         w.WriteLine("/// <param name=\"options\">Loader options.</param>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public static {loaders} DataLoaders({type} {name}, {Data}.DataLoaderOptions options) =>");
-        w.WriteLine(spec.Error is not null ? $"    {Throw(spec)};" : $"    new {loaders}(Definition, __DataBlocks_Items({name}), options);");
+        w.WriteLine($"public static {loaders} {DataLoaders}({type} {name}, {Data}.DataLoaderOptions {OptionsParameter}) =>");
+        w.WriteLine(spec.Error is not null ? $"    {Throw(spec)};" : $"    new {loaders}({Definition}, {ItemsHelper}({name}), {OptionsParameter});");
     }
 
     private static void EmitItemsHelper(SourceWriter w, DataBlockSpec spec)
     {
         var (type, name, _, _) = SourceParameter(spec);
-        w.WriteLine($"private static {Generic}.IReadOnlyList<{spec.ItemType}> __DataBlocks_Items({type} {name}) =>");
+        w.WriteLine($"private static {Generic}.IReadOnlyList<{spec.ItemType}> {ItemsHelper}({type} {name}) =>");
         if (spec.GetItems is { } g)
             // The item type is explicit and the sequence's nullability forgiven: IEnumerable<Row?> gives Row items (null
             // items are refused at run time, naming the member).
@@ -208,33 +207,33 @@ internal static class DataBlockEmitter
             w.WriteLine($"/// <param name=\"{f.Name}\">{Escape(FieldRole(f))}.</param>");
         w.WriteLine(GeneratedCode);
         string parameters = string.Join(", ", spec.Fields.Select(f => $"{f.GetterReturnType} {Id(f.Name)}"));
-        w.WriteLine($"{spec.Accessibility} sealed record {spec.TypeName}Item({parameters});");
+        w.WriteLine($"{Keyword(spec.Access)} sealed record {spec.TypeName}{ItemSuffix}({parameters});");
     }
 
     private static void EmitBatch(SourceWriter w, DataBlockSpec spec)
     {
         w.WriteLine($"/// <summary>A batch of <see cref=\"{spec.TypeName}\"/> on the loader's device. Disposing it disposes its tensors.</summary>");
         w.WriteLine(GeneratedCode);
-        using (w.Block($"{spec.Accessibility} sealed class {spec.TypeName}Batch : global::System.IDisposable"))
+        using (w.Block($"{Keyword(spec.Access)} sealed class {spec.TypeName}{BatchSuffix} : {IDisposable}"))
         {
             w.WriteLine("/// <summary>Wraps an untyped batch.</summary>");
             w.WriteLine("/// <param name=\"raw\">The batch; the wrapper takes ownership.</param>");
-            w.WriteLine($"public {spec.TypeName}Batch({Data}.Batch raw) => Raw = raw;");
+            w.WriteLine($"public {spec.TypeName}{BatchSuffix}({Data}.Batch raw) => {Raw} = raw;");
             w.WriteLine();
             w.WriteLine("/// <summary>The untyped batch (fields in block order).</summary>");
-            w.WriteLine($"public {Data}.Batch Raw {{ get; }}");
+            w.WriteLine($"public {Data}.Batch {Raw} {{ get; }}");
             w.WriteLine();
             w.WriteLine("/// <summary>The number of items in the batch.</summary>");
-            w.WriteLine("public int Size => Raw.Size;");
+            w.WriteLine($"public int {Size} => {Raw}.Size;");
             foreach (var f in spec.Fields)
             {
                 w.WriteLine();
                 w.WriteLine($"/// <summary>{Escape(FieldRole(f))}: {Escape(TensorDoc(f))}.</summary>");
-                w.WriteLine($"public {Tensor} {Id(f.Name)} => Raw.Field({Number(f.Position)}, {Literal(f.Name)});");
+                w.WriteLine($"public {Tensor} {Id(f.Name)} => {Raw}.Field({Number(f.Position)}, {Literal(f.Name)});");
             }
             w.WriteLine();
             w.WriteLine("/// <summary>Disposes the batch's tensors.</summary>");
-            w.WriteLine("public void Dispose() => Raw.Dispose();");
+            w.WriteLine($"public void {Dispose}() => {Raw}.Dispose();");
         }
     }
 
@@ -253,14 +252,14 @@ internal static class DataBlockEmitter
             case BlockKind.Category:
             case BlockKind.Categorical:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The predicted class.</param>");
-                w.WriteLine($"/// <param name=\"{t.Name}Index\">Its index in the vocabulary.</param>");
-                w.WriteLine($"/// <param name=\"{t.Name}Probabilities\">The probability of every class, vocabulary order.</param>");
-                parameters = $"{t.ElementType} {Id(t.Name)}, int {t.Name}Index, float[] {t.Name}Probabilities";
+                w.WriteLine($"/// <param name=\"{t.Name}{IndexSuffix}\">Its index in the vocabulary.</param>");
+                w.WriteLine($"/// <param name=\"{t.Name}{ProbabilitiesSuffix}\">The probability of every class, vocabulary order.</param>");
+                parameters = $"{t.ElementType} {Id(t.Name)}, int {t.Name}{IndexSuffix}, float[] {t.Name}{ProbabilitiesSuffix}";
                 break;
             case BlockKind.MultiCategory:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The labels whose probability is above the threshold.</param>");
-                w.WriteLine($"/// <param name=\"{t.Name}Probabilities\">The probability of every label, vocabulary order.</param>");
-                parameters = $"{Generic}.IReadOnlyList<{t.ElementType}> {Id(t.Name)}, float[] {t.Name}Probabilities";
+                w.WriteLine($"/// <param name=\"{t.Name}{ProbabilitiesSuffix}\">The probability of every label, vocabulary order.</param>");
+                parameters = $"{Generic}.IReadOnlyList<{t.ElementType}> {Id(t.Name)}, float[] {t.Name}{ProbabilitiesSuffix}";
                 break;
             case BlockKind.Regression:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The predicted value.</param>");
@@ -268,7 +267,7 @@ internal static class DataBlockEmitter
                 break;
             case BlockKind.Point:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The predicted points in [-1, 1] image coordinates (-1 = left/top edge, +1 = right/bottom).</param>");
-                parameters = $"global::System.Numerics.Vector2[] {Id(t.Name)}";
+                parameters = $"{Vector2}[] {Id(t.Name)}";
                 break;
             default:
                 w.WriteLine($"/// <param name=\"{t.Name}\">The activated model outputs.</param>");
@@ -276,16 +275,16 @@ internal static class DataBlockEmitter
                 break;
         }
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"{spec.Accessibility} sealed record {spec.TypeName}Prediction({parameters});");
+        w.WriteLine($"{Keyword(spec.Access)} sealed record {spec.TypeName}{PredictionSuffix}({parameters});");
     }
 
     private static void EmitDatasets(SourceWriter w, DataBlockSpec spec)
     {
-        string name = $"{spec.TypeName}Datasets";
-        string item = TypeRef(spec, "Item");
+        string name = spec.TypeName + DatasetsSuffix;
+        string item = TypeRef(spec, ItemSuffix);
         w.WriteLine($"/// <summary>The typed datasets of <see cref=\"{spec.TypeName}\"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>");
         w.WriteLine(GeneratedCode);
-        using (w.Block($"{spec.Accessibility} sealed class {name}"))
+        using (w.Block($"{Keyword(spec.Access)} sealed class {name}"))
         {
             w.WriteLine("/// <summary>Wraps untyped datasets.</summary>");
             w.WriteLine("/// <param name=\"inner\">The datasets.</param>");
@@ -313,11 +312,11 @@ internal static class DataBlockEmitter
 
     private static void EmitDataLoaders(SourceWriter w, DataBlockSpec spec)
     {
-        string name = $"{spec.TypeName}DataLoaders";
-        string batch = TypeRef(spec, "Batch");
-        w.WriteLine($"/// <summary>The training and validation loaders of <see cref=\"{spec.TypeName}\"/>, handing out <see cref=\"{spec.TypeName}Batch\"/>. fastai: <c>DataLoaders</c>.</summary>");
+        string name = spec.TypeName + DataLoadersSuffix;
+        string batch = TypeRef(spec, BatchSuffix);
+        w.WriteLine($"/// <summary>The training and validation loaders of <see cref=\"{spec.TypeName}\"/>, handing out <see cref=\"{spec.TypeName}{BatchSuffix}\"/>. fastai: <c>DataLoaders</c>.</summary>");
         w.WriteLine(GeneratedCode);
-        using (w.Block($"{spec.Accessibility} sealed class {name} : {Data}.DataLoaders<{spec.ItemType}, {batch}>"))
+        using (w.Block($"{Keyword(spec.Access)} sealed class {name} : {Data}.DataLoaders<{spec.ItemType}, {batch}>"))
         {
             w.WriteLine("/// <summary>Builds datasets and loaders; <c>" + spec.TypeName + ".DataLoaders(...)</c> calls this.</summary>");
             w.WriteLine("/// <param name=\"definition\">The DataBlock definition.</param>");
@@ -329,7 +328,7 @@ internal static class DataBlockEmitter
             w.WriteLine("}");
             w.WriteLine();
             w.WriteLine("/// <summary>The typed datasets behind the loaders.</summary>");
-            w.WriteLine($"public {TypeRef(spec, "Datasets")} TypedDatasets => new {TypeRef(spec, "Datasets")}(Datasets);");
+            w.WriteLine($"public {TypeRef(spec, DatasetsSuffix)} TypedDatasets => new {TypeRef(spec, DatasetsSuffix)}(Datasets);");
             EmitVocabAccessors(w, spec, decode: false);
             if (HasPrediction(spec)) EmitDecodePredictions(w, spec);
         }
@@ -339,18 +338,18 @@ internal static class DataBlockEmitter
     {
         foreach (var f in spec.Fields)
         {
-            if (f.CodecType is null) continue;
+            if (CodecType(f) is not { } codec) continue;
             string index = Number(f.Position);
             string codecs = decode ? "Inner.Codecs" : "Codecs";
             w.WriteLine();
             w.WriteLine($"/// <summary>The {(f.Kind == BlockKind.MultiCategory ? "labels" : "classes")} of <c>{f.Name}</c> in index order, built from the training split.</summary>");
-            w.WriteLine($"public {Data}.Vocab<{f.ElementType}> {f.Name}Vocab => (({f.CodecType}){codecs}[{index}]).Vocab;");
+            w.WriteLine($"public {Data}.Vocab<{f.ElementType}> {f.Name}{VocabSuffix} => (({codec}){codecs}[{index}]).Vocab;");
             if (decode && f.Kind is BlockKind.Category or BlockKind.Categorical)
             {
                 w.WriteLine();
                 w.WriteLine($"/// <summary>The value of an encoded <c>{f.Name}</c> index.</summary>");
                 w.WriteLine("/// <param name=\"index\">A class index.</param>");
-                w.WriteLine($"public {f.ElementType} Decode{f.Name}(long index) => {f.Name}Vocab.Decode(index);");
+                w.WriteLine($"public {f.ElementType} {DecodePrefix}{f.Name}(long index) => {f.Name}{VocabSuffix}.Decode(index);");
             }
         }
     }
@@ -358,7 +357,7 @@ internal static class DataBlockEmitter
     private static void EmitDecodePredictions(SourceWriter w, DataBlockSpec spec)
     {
         var t = Target(spec);
-        string prediction = TypeRef(spec, "Prediction");
+        string prediction = TypeRef(spec, PredictionSuffix);
         string index = Number(t.Position);
         w.WriteLine();
         w.WriteLine("/// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>");
@@ -374,10 +373,10 @@ internal static class DataBlockEmitter
                     case BlockKind.Category:
                     case BlockKind.Categorical:
                         w.WriteLine($"int best = {Data}.Predictions.ArgMax(rows[i]);");
-                        w.WriteLine($"result[i] = new {prediction}((({t.CodecType})Codecs[{index}]).Vocab.Decode(best), best, rows[i]);");
+                        w.WriteLine($"result[i] = new {prediction}((({CodecType(t)})Codecs[{index}]).Vocab.Decode(best), best, rows[i]);");
                         break;
                     case BlockKind.MultiCategory:
-                        w.WriteLine($"result[i] = new {prediction}((({t.CodecType})Codecs[{index}]).Decode(rows[i]), rows[i]);");
+                        w.WriteLine($"result[i] = new {prediction}((({CodecType(t)})Codecs[{index}]).Decode(rows[i]), rows[i]);");
                         break;
                     case BlockKind.Regression:
                         w.WriteLine($"result[i] = new {prediction}(rows[i][0]);");
@@ -410,12 +409,12 @@ internal static class DataBlockEmitter
     private static string TensorDoc(FieldSpec f) => f.Kind switch
     {
         BlockKind.Image => "float32 [B, 3, H, W], in [0, 1] before any Normalize",
-        BlockKind.Category => $"int64 [B], class indices into {f.Name}Vocab",
-        BlockKind.MultiCategory => $"float32 [B, C], one-hot over {f.Name}Vocab",
+        BlockKind.Category => $"int64 [B], class indices into {f.Name}{VocabSuffix}",
+        BlockKind.MultiCategory => $"float32 [B, C], one-hot over {f.Name}{VocabSuffix}",
         BlockKind.Regression => "float32 [B]",
         BlockKind.RegressionVector => "float32 [B, N]",
         BlockKind.Point => "float32 [B, N, 2], points in [-1, 1] relative to the image",
-        BlockKind.Categorical => $"int64 [B], indices into {f.Name}Vocab (0 = #na#, unknown)",
+        BlockKind.Categorical => $"int64 [B], indices into {f.Name}{VocabSuffix} (0 = #na#, unknown)",
         _ => $"as collated by {f.BlockName}",
     };
 
@@ -426,10 +425,29 @@ internal static class DataBlockEmitter
     private static string Id(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
+    private static string Keyword(DeclarationKind kind) => kind switch
+    {
+        DeclarationKind.Record => "record",
+        DeclarationKind.Struct => "struct",
+        DeclarationKind.RecordStruct => "record struct",
+        DeclarationKind.Interface => "interface",
+        _ => "class",
+    };
+
+    private static string Keyword(DeclaredAccess access) => access switch
+    {
+        DeclaredAccess.Public => "public",
+        DeclaredAccess.Internal => "internal",
+        DeclaredAccess.Protected => "protected",
+        DeclaredAccess.ProtectedInternal => "protected internal",
+        DeclaredAccess.PrivateProtected => "private protected",
+        _ => "private",
+    };
+
     private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The body of a generated member of a class with errors (never run: the build fails on the DBxxxx error).</summary>
-    private static string Throw(DataBlockSpec spec) => $"throw new global::System.InvalidOperationException({Literal(spec.Error ?? "")})";
+    private static string Throw(DataBlockSpec spec) => $"throw new {InvalidOperationException}({Literal(spec.Error ?? "")})";
 
     private static string Literal(string text) =>
         "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";

@@ -94,9 +94,9 @@ internal static class DataBlockParser
                 _class.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 ContainingTypes(),
                 ClassName,
-                _class.IsRecord ? "record" : "class",
+                _class.IsRecord ? DeclarationKind.Record : DeclarationKind.Class,
                 BlockCatalog.Name(_class),
-                AccessibilityKeyword(_class),
+                DeclaredAccessOf(_class.DeclaredAccessibility, nested: _class.ContainingType is not null),
                 itemType is null ? "object" : BlockCatalog.Name(BlockCatalog.NotAnnotated(itemType)),
                 getItems,
                 fields.ToEquatableArray(),
@@ -143,19 +143,16 @@ internal static class DataBlockParser
             }
         }
 
-        /// <summary>The generated types are named after the class with these suffixes (<c>PetsItem</c>, <c>PetsBatch</c>…).</summary>
-        private static readonly string[] GeneratedTypeSuffixes = ["Item", "Batch", "Prediction", "Datasets", "DataLoaders"];
-
         /// <summary>The members the generator adds to the class and the types it adds next to it must be free.</summary>
         private void CheckReservedNames()
         {
-            foreach (string member in new[] { "Definition", "Datasets", "DataLoaders", "__DataBlocks_definition", "__DataBlocks_Items" })
+            foreach (string member in GeneratedNames.ClassMembers)
             {
                 var existing = _class.GetMembers(member).FirstOrDefault(m => !m.IsImplicitlyDeclared);
                 if (existing is not null)
                     Fatal(DiagnosticDescriptors.NameTaken, Location(existing), "Member", member, $"the member '{ClassName}.{member}'");
             }
-            foreach (string suffix in GeneratedTypeSuffixes)
+            foreach (string suffix in GeneratedNames.TypeSuffixes)
             {
                 string name = ClassName + suffix;
                 var siblings = _class.ContainingType is { } outer
@@ -257,8 +254,7 @@ internal static class DataBlockParser
             if (type.IsAbstract) return (null, "it is abstract");
             if (type.IsUnboundGenericType || type.TypeParameters.Length > 0 && type.TypeArguments.Any(a => a is ITypeParameterSymbol))
                 return (null, "it is an open generic type");
-            var blockInterfaces = type.AllInterfaces.Where(i => i.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)
-                == "global::DataBlocks.Data.IBlock<TValue>").ToArray();
+            var blockInterfaces = type.AllInterfaces.Where(i => BlockCatalog.MetadataName(i.OriginalDefinition) == KnownNames.IBlockOfT).ToArray();
             if (blockInterfaces.Length == 0) return (null, "it does not implement DataBlocks.Data.IBlock<TValue>");
             if (blockInterfaces.Length > 1) return (null, "it implements IBlock<TValue> more than once");
             if (!type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility == Accessibility.Public))
@@ -378,7 +374,7 @@ internal static class DataBlockParser
         }
 
         private static string SafeParameterName(string name) =>
-            name is "bs" or "seed" or "workers" or "device" or "item" or "batch" or "skipBadItems" or "options" ? "source" : name;
+            GeneratedNames.FactoryParameters.Contains(name) ? GeneratedNames.SourceParameter : name;
 
         /// <summary>
         /// Getter per block position (null = none), validating signatures and indices. <paramref name="rejected"/>: a getter of
@@ -527,8 +523,8 @@ internal static class DataBlockParser
                 if (getter is not null && !CheckAccessible(getter.ReturnType, $"the value of '{getter.Name}'")) continue;
 
                 string name = UniqueName(getter?.Name ?? DefaultName(block), names);
-                fields.Add(new FieldSpec(b, name, getter?.Name, isInput, binding.Kind, block.Display, binding.ValueType,
-                    BlockCatalog.Name(valueType), binding.ElementType, binding.BlockExpression, binding.CodecType));
+                fields.Add(new FieldSpec(b, name, getter?.Name, isInput, binding.Kind, block.Display, BlockCatalog.Name(valueType),
+                    binding.ElementType, binding.Custom));
             }
 
             if (ok && fields.Any(f => f.Kind == BlockKind.Point) && !fields.Any(f => f.IsInput && f.Kind == BlockKind.Image))
@@ -558,16 +554,11 @@ internal static class DataBlockParser
                 : block.Custom.Name,
         };
 
-        private static readonly HashSet<string> Reserved = new()
-        {
-            "Raw", "Size", "Dispose", "Equals", "GetHashCode", "ToString", "GetType", "Deconstruct", "EqualityContract", "Clone", "PrintMembers",
-        };
-
         private string UniqueName(string name, HashSet<string> used)
         {
             // A generated type cannot have a member named like itself (CS0542), nor one named like its own members.
-            bool clashesWithType = GeneratedTypeSuffixes.Any(s => name == ClassName + s);
-            if (Reserved.Contains(name) || clashesWithType) name += "Value";
+            bool clashesWithType = GeneratedNames.TypeSuffixes.Any(s => name == ClassName + s);
+            if (GeneratedNames.ReservedFieldNames.Contains(name) || clashesWithType) name += GeneratedNames.ClashSuffix;
             string candidate = name;
             for (int i = 2; !used.Add(candidate); i++) candidate = name + i.ToString(CultureInfo.InvariantCulture);
             return candidate;
@@ -760,15 +751,15 @@ internal static class DataBlockParser
             _ => 0,
         };
 
-        private static string AccessibilityKeyword(INamedTypeSymbol type) => type.DeclaredAccessibility switch
+        private static DeclaredAccess DeclaredAccessOf(Accessibility accessibility, bool nested) => accessibility switch
         {
-            Accessibility.Public => "public",
-            Accessibility.Internal => "internal",
-            Accessibility.Private => "private",
-            Accessibility.Protected => "protected",
-            Accessibility.ProtectedOrInternal => "protected internal",
-            Accessibility.ProtectedAndInternal => "private protected",
-            _ => type.ContainingType is null ? "internal" : "private",
+            Accessibility.Public => DeclaredAccess.Public,
+            Accessibility.Internal => DeclaredAccess.Internal,
+            Accessibility.Private => DeclaredAccess.Private,
+            Accessibility.Protected => DeclaredAccess.Protected,
+            Accessibility.ProtectedOrInternal => DeclaredAccess.ProtectedInternal,
+            Accessibility.ProtectedAndInternal => DeclaredAccess.PrivateProtected,
+            _ => nested ? DeclaredAccess.Private : DeclaredAccess.Internal,
         };
 
         // ---- naming -------------------------------------------------------------------------------------------------
@@ -789,10 +780,10 @@ internal static class DataBlockParser
             var chain = new List<ContainingTypeSpec>();
             for (var t = _class.ContainingType; t is not null; t = t.ContainingType)
             {
-                string keyword = t.IsRecord
-                    ? t.TypeKind == TypeKind.Struct ? "record struct" : "record"
-                    : t.TypeKind switch { TypeKind.Struct => "struct", TypeKind.Interface => "interface", _ => "class" };
-                chain.Insert(0, new ContainingTypeSpec(keyword, t.Name));
+                var kind = t.IsRecord
+                    ? t.TypeKind == TypeKind.Struct ? DeclarationKind.RecordStruct : DeclarationKind.Record
+                    : t.TypeKind switch { TypeKind.Struct => DeclarationKind.Struct, TypeKind.Interface => DeclarationKind.Interface, _ => DeclarationKind.Class };
+                chain.Insert(0, new ContainingTypeSpec(kind, t.Name));
             }
             return chain.ToEquatableArray();
         }
