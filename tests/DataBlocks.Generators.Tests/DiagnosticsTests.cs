@@ -386,6 +386,28 @@ public class DiagnosticsTests
     }
 
     [Fact]
+    public void A_Refused_Getter_Keeps_Its_Blocks_Place_So_The_Next_Getter_Is_Not_Misplaced()
+    {
+        // Unindexed getters go to the blocks in order: the refused Photo still stands for the ImageBlock, so User is
+        // the CategoricalBlock's (not an int given to the ImageBlock, DB0201, with the key "missing", DB0203).
+        var run = GeneratorHarness.Run(Source("""
+            public sealed record Row(string Path, int User, float Stars);
+
+            [Block(ImageBlock, CategoricalBlock, RegressionBlock)]
+            public partial class Ratings
+            {
+                [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
+                [GetX] string Photo(Row r) => r.Path;
+                [GetX] static int User(Row r) => r.User;
+                [GetY] static float Stars(Row r) => r.Stars;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, 1);
+            }
+            """));
+        Assert.Equal(["DB0204"], run.DataBlocksDiagnostics.Select(d => d.Id));
+        Assert.Contains("UserVocab", run.Files.Values.Single());   // User is bound to the key block
+    }
+
+    [Fact]
     public void A_Getter_With_A_Bad_Index_Gives_Only_DB0205()
     {
         var run = GeneratorHarness.Run(Source("""

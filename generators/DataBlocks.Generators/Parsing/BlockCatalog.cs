@@ -83,6 +83,20 @@ internal static class BlockCatalog
     public static string MetadataName(INamedTypeSymbol type) =>
         type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
 
+    /// <summary>The field name of a block without a getter: after its kind, or a user-defined block's name less "Block".</summary>
+    public static string DefaultFieldName(BlockEntry block) => block.BuiltIn switch
+    {
+        KnownNames.ImageBlock => "Image",
+        KnownNames.CategoryBlock => "Label",
+        KnownNames.MultiCategoryBlock => "Labels",
+        KnownNames.RegressionBlock => "Target",
+        KnownNames.PointBlock => "Points",
+        KnownNames.CategoricalBlock => "Key",
+        _ => block.Custom!.Name.EndsWith("Block", System.StringComparison.Ordinal) && block.Custom.Name.Length > 5
+            ? block.Custom.Name.Substring(0, block.Custom.Name.Length - 5)
+            : block.Custom.Name,
+    };
+
     /// <summary>The type without a nullable reference annotation (<c>string?</c> → <c>string</c>); value types unchanged.</summary>
     public static ITypeSymbol NotAnnotated(ITypeSymbol type) =>
         type.IsReferenceType ? type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : type;
