@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace DataBlocks.Generators.Emit;
 
-/// <summary>An indentation-aware text writer: 4 spaces, '\n' line endings, a final newline (STYLE.md §6.2).</summary>
+/// <summary>An indentation-aware text writer: 4 spaces, '\n' line endings, a final newline; <see cref="Block"/> makes the emitter read like the code it writes.</summary>
 internal sealed class SourceWriter
 {
     private readonly StringBuilder _sb = new();
