@@ -12,9 +12,13 @@ internal static class GeneratedNames
     public const string DataLoaders = "DataLoaders";
     public const string DefinitionField = "__DataBlocks_definition";
     public const string ItemsHelper = "__DataBlocks_Items";
+    public const string ErrorConstant = "__DataBlocks_error";
 
     /// <summary>Every member the generator adds to the [Block] class.</summary>
-    public static readonly string[] ClassMembers = [Definition, Datasets, DataLoaders, DefinitionField, ItemsHelper];
+    public static readonly string[] ClassMembers = [Definition, Datasets, DataLoaders, DefinitionField, ItemsHelper, ErrorConstant];
+
+    /// <summary>The start of the generated types' private helpers (<c>__DataBlocks_KindCodec</c>), which no field is named like.</summary>
+    public const string PrivatePrefix = "__DataBlocks_";
 
     // The types added next to the class are named after it with these suffixes (PetsItem, PetsBatch, ...).
     public const string ItemSuffix = "Item";
@@ -62,6 +66,7 @@ internal static class GeneratedNames
 
     // Members named after a field: KindVocab, DecodeKind(i), and the prediction's KindIndex, KindProbabilities.
     public const string VocabSuffix = "Vocab";
+    public const string CodecSuffix = "Codec";
     public const string DecodePrefix = "Decode";
     public const string IndexSuffix = "Index";
     public const string ProbabilitiesSuffix = "Probabilities";

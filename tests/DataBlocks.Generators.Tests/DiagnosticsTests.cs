@@ -457,7 +457,10 @@ public class DiagnosticsTests
         Assert.Equal("DB0204", d.Id);
         Assert.Contains("'Kind'", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Empty(run.OutputErrors);   // no CS0117/CS0246/CS1061 at the uses of Pets.DataLoaders, PetsBatch, ...
-        Assert.Contains("throw new global::System.InvalidOperationException(\"'Pets' has DataBlocks errors, the first being DB0204:", run.Files.Values.Single());
+        string code = run.Files.Values.Single();
+        Assert.Contains("private const string __DataBlocks_error =\n            \"'Pets' has DataBlocks errors, the first being DB0204:", code);
+        Assert.Contains("DataLoaders(string root, global::DataBlocks.Data.DataLoaderOptions options) =>\n" +
+                        "            throw new global::System.InvalidOperationException(__DataBlocks_error);", code);
     }
 
     [Fact]

@@ -61,6 +61,7 @@ internal sealed record GetItemsSpec(string MethodName, string ParameterType, str
 /// One block with its getter. <see cref="Position"/> is its index in [Block(...)]; <see cref="Getter"/> null = the item
 /// itself (fastai's no-op getter). <see cref="ElementType"/> is the label/number/point type of the blocks that have one.
 /// A user-defined block has <see cref="CustomBlock"/>; a built-in one is known by its <see cref="Kind"/> alone.
+/// <see cref="IsSequence"/>: the getter's value is a sequence (labels, numbers, points), which the item's ToString lists.
 /// </summary>
 internal sealed record FieldSpec(
     int Position,
@@ -70,6 +71,7 @@ internal sealed record FieldSpec(
     BlockKind Kind,
     string BlockName,
     string GetterReturnType,
+    bool IsSequence,
     string? ElementType,
     CustomBlockSpec? CustomBlock);
 

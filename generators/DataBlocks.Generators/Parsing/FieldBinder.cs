@@ -84,8 +84,8 @@ internal static class FieldBinder
         if (getter is not null && !access.Check(getter.ReturnType, $"the value of '{getter.Name}'")) return null;
 
         string fieldName = UniqueName(c, getter?.Name ?? BlockCatalog.DefaultFieldName(block), names);
-        return new FieldSpec(b, fieldName, getter?.Name, isInput, binding.Kind, block.Display, BlockCatalog.Name(valueType), binding.ElementType,
-            binding.Custom);
+        return new FieldSpec(b, fieldName, getter?.Name, isInput, binding.Kind, block.Display, BlockCatalog.Name(valueType),
+            BlockCatalog.SequenceElement(valueType) is not null, binding.ElementType, binding.Custom);
     }
 
     /// <summary>A field name free in every generated type: a clash gets <see cref="GeneratedNames.ClashSuffix"/>, a repeat a number.</summary>

@@ -5,9 +5,14 @@ namespace Demo
 {
     partial class Pets
     {
+        private const string __DataBlocks_error =
+            "'Pets' has DataBlocks errors, the first being DB0204: [GetY] method 'Kind' is not static; a getter " +
+            "must be a static, non-generic method taking one parameter (the item) and returning a value";
+
         /// <summary>The runtime description of the <see cref="Pets"/> DataBlock: its fields, splitter and transforms.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::DataBlocks.Data.DataBlockDefinition<global::Demo.Row> Definition => throw new global::System.InvalidOperationException("'Pets' has DataBlocks errors, the first being DB0204: [GetY] method 'Kind' is not static; a getter must be a static, non-generic method taking one parameter (the item) and returning a value");
+        public static global::DataBlocks.Data.DataBlockDefinition<global::Demo.Row> Definition =>
+            throw new global::System.InvalidOperationException(__DataBlocks_error);
 
         /// <summary>
         /// Lists the items, runs every getter, splits them and sets up every block on the training split.
@@ -17,10 +22,11 @@ namespace Demo
         /// <param name="options">Whether to skip (and report) bad items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
         public static global::Demo.PetsDatasets Datasets(string root, global::DataBlocks.Data.DatasetsOptions? options = null) =>
-            throw new global::System.InvalidOperationException("'Pets' has DataBlocks errors, the first being DB0204: [GetY] method 'Kind' is not static; a getter must be a static, non-generic method taking one parameter (the item) and returning a value");
+            throw new global::System.InvalidOperationException(__DataBlocks_error);
 
         /// <summary>
-        /// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
+        /// Builds the training loader (shuffled, drop_last) and the validation loader.
+        /// fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
         /// </summary>
         /// <param name="root">The source given to <c>Rows</c> (the [GetItems] method).</param>
         /// <param name="bs">Items per batch.</param>
@@ -31,8 +37,14 @@ namespace Demo
         /// <param name="batch">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>
         /// <param name="skipBadItems">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::Demo.PetsDataLoaders DataLoaders(string root, int bs = 64, int? seed = null, int? workers = null,
-            global::TorchSharp.torch.Device? device = null, global::DataBlocks.Data.IItemTransform? item = null, global::DataBlocks.Data.IBatchTransform? batch = null,
+        public static global::Demo.PetsDataLoaders DataLoaders(
+            string root,
+            int bs = 64,
+            int? seed = null,
+            int? workers = null,
+            global::TorchSharp.torch.Device? device = null,
+            global::DataBlocks.Data.IItemTransform? item = null,
+            global::DataBlocks.Data.IBatchTransform? batch = null,
             bool skipBadItems = false) =>
             DataLoaders(root, new global::DataBlocks.Data.DataLoaderOptions
             {
@@ -50,7 +62,7 @@ namespace Demo
         /// <param name="options">Loader options.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
         public static global::Demo.PetsDataLoaders DataLoaders(string root, global::DataBlocks.Data.DataLoaderOptions options) =>
-            throw new global::System.InvalidOperationException("'Pets' has DataBlocks errors, the first being DB0204: [GetY] method 'Kind' is not static; a getter must be a static, non-generic method taking one parameter (the item) and returning a value");
+            throw new global::System.InvalidOperationException(__DataBlocks_error);
     }
 
     /// <summary>An item of <see cref="Pets"/> as its getters see it: one value per block.</summary>
@@ -79,7 +91,10 @@ namespace Demo
         public void Dispose() => Raw.Dispose();
     }
 
-    /// <summary>The typed datasets of <see cref="Pets"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>
+    /// <summary>
+    /// The typed datasets of <see cref="Pets"/>: items with their getter values, split, blocks set up.
+    /// fastai: <c>Datasets</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class PetsDatasets
     {
@@ -91,20 +106,23 @@ namespace Demo
         public global::DataBlocks.Data.Datasets<global::Demo.Row> Inner { get; }
 
         /// <summary>The training split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.PetsItem> Train => new global::DataBlocks.Data.ItemList<global::Demo.PetsItem>(Inner.TrainIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.PetsItem> Train => new(Inner.TrainIndices, Item);
 
         /// <summary>The validation split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.PetsItem> Valid => new global::DataBlocks.Data.ItemList<global::Demo.PetsItem>(Inner.ValidIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.PetsItem> Valid => new(Inner.ValidIndices, Item);
 
         /// <summary>Items left out as bad, with the reason for each.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::DataBlocks.Data.SkippedItem> Skipped => Inner.Skipped;
 
         /// <summary>The getter values of the item at dataset index <paramref name="index"/>.</summary>
         /// <param name="index">An index into the items [GetItems] returned.</param>
-        public global::Demo.PetsItem Item(int index) => new global::Demo.PetsItem(Inner.Value<string>(0, index));
+        public global::Demo.PetsItem Item(int index) => new(Inner.Value<string>(0, index));
     }
 
-    /// <summary>The training and validation loaders of <see cref="Pets"/>, handing out <see cref="PetsBatch"/>. fastai: <c>DataLoaders</c>.</summary>
+    /// <summary>
+    /// The training and validation loaders of <see cref="Pets"/>, handing out <see cref="PetsBatch"/>.
+    /// fastai: <c>DataLoaders</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class PetsDataLoaders : global::DataBlocks.Data.DataLoaders<global::Demo.Row, global::Demo.PetsBatch>
     {
@@ -112,12 +130,15 @@ namespace Demo
         /// <param name="definition">The DataBlock definition.</param>
         /// <param name="items">The items.</param>
         /// <param name="options">Loader options.</param>
-        public PetsDataLoaders(global::DataBlocks.Data.DataBlockDefinition<global::Demo.Row> definition, global::System.Collections.Generic.IEnumerable<global::Demo.Row> items, global::DataBlocks.Data.DataLoaderOptions options)
+        public PetsDataLoaders(
+            global::DataBlocks.Data.DataBlockDefinition<global::Demo.Row> definition,
+            global::System.Collections.Generic.IEnumerable<global::Demo.Row> items,
+            global::DataBlocks.Data.DataLoaderOptions options)
             : base(definition, items, options, static raw => new global::Demo.PetsBatch(raw))
         {
         }
 
         /// <summary>The typed datasets behind the loaders.</summary>
-        public global::Demo.PetsDatasets TypedDatasets => new global::Demo.PetsDatasets(Datasets);
+        public global::Demo.PetsDatasets TypedDatasets => new(Datasets);
     }
 }
