@@ -10,7 +10,7 @@ namespace DataBlocks.Generators;
 /// <summary>
 /// The DataBlocks source generator: for every class with [Block], typed Datasets/DataLoaders factories and the item,
 /// batch, prediction, datasets and loaders types. Parse → spec → emit, with a separate diagnostics pipeline so
-/// locations never reach the cached spec (STYLE.md §3).
+/// locations never reach the cached spec.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class DataBlocksGenerator : IIncrementalGenerator

@@ -1,8 +1,9 @@
 namespace DataBlocks.Generators;
 
 /// <summary>
-/// The runtime names the generator depends on, by string: the generator cannot reference the (net10.0) runtime.
-/// A test checks each against <c>typeof(...).FullName</c>.
+/// The runtime names the parser reads symbols by (metadata names, and the values of the constants in DataBlocks.Blocks):
+/// the generator cannot reference the (net10.0) runtime. A test checks each against <c>typeof(...).FullName</c>. The names
+/// the generated code writes are the emitter's (<c>Emit/RuntimeNames.cs</c>).
 /// </summary>
 internal static class KnownNames
 {
@@ -27,15 +28,8 @@ internal static class KnownNames
     public const string PointBlock = "PointBlock";
     public const string CategoricalBlock = "CategoricalBlock";
 
-    // Runtime types the generated code names.
-    public const string ImageBlockType = "global::DataBlocks.BlockTypes.ImageFileBlock";
-    public const string CategoryBlockType = "global::DataBlocks.BlockTypes.CategoryBlock";
-    public const string CategoryCodecType = "global::DataBlocks.BlockTypes.CategoryCodec";
-    public const string MultiCategoryBlockType = "global::DataBlocks.BlockTypes.MultiCategoryBlock";
-    public const string MultiCategoryCodecType = "global::DataBlocks.BlockTypes.MultiCategoryCodec";
-    public const string RegressionBlockType = "global::DataBlocks.BlockTypes.RegressionBlock";
-    public const string RegressionVectorBlockType = "global::DataBlocks.BlockTypes.RegressionVectorBlock";
-    public const string PointBlockType = "global::DataBlocks.BlockTypes.PointBlock";
-    public const string CategoricalBlockType = "global::DataBlocks.BlockTypes.CategoricalBlock";
-    public const string CategoricalCodecType = "global::DataBlocks.BlockTypes.CategoricalCodec";
+    // Built-in block classes a user-defined block may derive from (and keep the kind of).
+    public const string CategoryBlockClass = "DataBlocks.BlockTypes.CategoryBlock`1";
+    public const string MultiCategoryBlockClass = "DataBlocks.BlockTypes.MultiCategoryBlock`1";
+    public const string CategoricalBlockClass = "DataBlocks.BlockTypes.CategoricalBlock`1";
 }

@@ -53,6 +53,15 @@ public class GeneratedApiTests
     }
 
     [Fact]
+    public void An_Item_And_A_Prediction_Print_Their_Label_Lists()
+    {
+        var item = new TaggedItem("a.jpg", new[] { "clear", "primary" });
+        Assert.Equal("TaggedItem { Image = a.jpg, Tags = [clear, primary] }", item.ToString());
+        var prediction = new TaggedPrediction(new[] { "clear" }, new[] { 1f, 0f });
+        Assert.Equal("TaggedPrediction { Tags = [clear], TagsProbabilities = [1, 0] }", prediction.ToString());
+    }
+
+    [Fact]
     public void Datasets_Factory_Reports_Bad_Items_When_Asked()
     {
         using var dir = new TempDir();

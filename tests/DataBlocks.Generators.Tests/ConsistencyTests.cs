@@ -34,6 +34,9 @@ public class ConsistencyTests
         Assert.Equal(KnownNames.IItemTransform, typeof(DataBlocks.Data.IItemTransform).FullName);
         Assert.Equal(KnownNames.IBatchTransform, typeof(DataBlocks.Data.IBatchTransform).FullName);
         Assert.Equal(KnownNames.IBlockOfT, typeof(DataBlocks.Data.IBlock<>).FullName);
+        Assert.Equal(KnownNames.CategoryBlockClass, typeof(DataBlocks.BlockTypes.CategoryBlock<>).FullName);
+        Assert.Equal(KnownNames.MultiCategoryBlockClass, typeof(DataBlocks.BlockTypes.MultiCategoryBlock<>).FullName);
+        Assert.Equal(KnownNames.CategoricalBlockClass, typeof(DataBlocks.BlockTypes.CategoricalBlock<>).FullName);
         Assert.Equal(KnownNames.ImageBlock, Blocks.ImageBlock);
         Assert.Equal(KnownNames.CategoryBlock, Blocks.CategoryBlock);
         Assert.Equal(KnownNames.MultiCategoryBlock, Blocks.MultiCategoryBlock);
@@ -47,7 +50,7 @@ public class ConsistencyTests
     public void Runtime_Type_Names_The_Generated_Code_Uses_Exist()
     {
         var runtime = typeof(BlockAttribute).Assembly;
-        foreach (var field in typeof(KnownNames).GetFields().Where(f => f.Name.EndsWith("Type", StringComparison.Ordinal)))
+        foreach (var field in typeof(Emit.RuntimeNames).GetFields().Where(f => f.Name.EndsWith("Type", StringComparison.Ordinal)))
         {
             string name = ((string)field.GetValue(null)!).Replace("global::", "");
             Assert.True(runtime.GetType(name) is not null || runtime.GetType(name + "`1") is not null, $"{field.Name}: {name} is not a runtime type");

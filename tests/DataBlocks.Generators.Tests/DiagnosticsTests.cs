@@ -9,7 +9,7 @@ namespace DataBlocks.Generators.Tests;
 
 /// <summary>
 /// One test per diagnostic: its ID, severity, exact location (the <c>[|...|]</c> span in the source) and the message
-/// arguments; plus the fixed source, which produces no diagnostic and compiles (STYLE.md §8.3).
+/// arguments; plus the fixed source, which produces no diagnostic and compiles.
 /// </summary>
 public class DiagnosticsTests
 {
@@ -158,7 +158,7 @@ public class DiagnosticsTests
         public partial class Outer
         {
             protected enum Genre { Drama, Comedy }
-            protected internal sealed record Rating(int User, int Genre, float Stars);
+            public sealed record Rating(int User, int Genre, float Stars);
 
             public partial class Inner   // nested in Outer, but not derived from it: its derived classes may live anywhere
             {
@@ -170,6 +170,24 @@ public class DiagnosticsTests
             }
         }
         """, ["'Demo.Outer.Genre'", "the value of 'Kind'"]);
+
+    [Fact]
+    public void DB0007_Protected_Internal_Item_Type_Of_A_DataBlock_In_Another_Hierarchy() => Expect("DB0007", $$"""
+        public partial class Outer
+        {
+            public enum Genre { Drama, Comedy }
+            protected internal sealed record Rating(int User, int Genre, float Stars);
+
+            public partial class Inner   // its derived classes in other assemblies see Inner's members, not Outer's
+            {
+                [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
+                protected partial class [|Ratings|]
+                {
+                    {{GeneratorHarness.GenreRatingMembers}}
+                }
+            }
+        }
+        """, ["'Demo.Outer.Rating'", "the item type"]);
 
     [Fact]
     public void DB0007_File_Local_Key_Type() => Expect("DB0007", $$"""
@@ -272,6 +290,19 @@ public class DiagnosticsTests
         """, ["'Files'", "returns 'int'"]);
 
     [Fact]
+    public void DB0103_No_GetItems_Is_An_Info_Saying_The_Factories_Take_The_Items() => Expect("DB0103", """
+        public sealed record Rating(int User, float Stars);
+
+        [Block(CategoricalBlock, RegressionBlock)]
+        public partial class [|Ratings|]
+        {
+            [GetX] static int User(Rating r) => r.User;
+            [GetY] static float Stars(Rating r) => r.Stars;
+            [Splitter] static ISplitter Split => new RandomSplitter(0.5, 1);
+        }
+        """, ["'Ratings'", "take the items themselves", "IEnumerable<Demo.Rating>", "[GetItems]"], DiagnosticSeverity.Info);
+
+    [Fact]
     public void DB0200_Getter_Takes_The_Wrong_Item_Type() => Expect("DB0200", $$"""
         [Block(ImageBlock, CategoryBlock)]
         public partial class Pets
@@ -334,6 +365,103 @@ public class DiagnosticsTests
             [Splitter] static ISplitter Split => new GrandparentSplitter();
         }
         """, ["GetY", "'Kind'", "is not static"]);
+
+    [Fact]
+    public void A_Non_Static_Getter_Gives_Only_DB0204_Not_A_Missing_Getter_Too()
+    {
+        // The target (CategoryBlock) cannot take the Row item itself, so it would also be "missing" its [GetY] getter.
+        var run = GeneratorHarness.Run(Source("""
+            public sealed record Row(string Path, string Kind);
+
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+                [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
+                [GetX] static string Photo(Row r) => r.Path;
+                [GetY] string Kind(Row r) => r.Kind;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, 1);
+            }
+            """));
+        Assert.Equal(["DB0204"], run.DataBlocksDiagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void A_Refused_Getter_Keeps_Its_Blocks_Place_So_The_Next_Getter_Is_Not_Misplaced()
+    {
+        // Unindexed getters go to the blocks in order: the refused Photo still stands for the ImageBlock, so User is
+        // the CategoricalBlock's (not an int given to the ImageBlock, DB0201, with the key "missing", DB0203).
+        var run = GeneratorHarness.Run(Source("""
+            public sealed record Row(string Path, int User, float Stars);
+
+            [Block(ImageBlock, CategoricalBlock, RegressionBlock)]
+            public partial class Ratings
+            {
+                [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
+                [GetX] string Photo(Row r) => r.Path;
+                [GetX] static int User(Row r) => r.User;
+                [GetY] static float Stars(Row r) => r.Stars;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, 1);
+            }
+            """));
+        Assert.Equal(["DB0204"], run.DataBlocksDiagnostics.Select(d => d.Id));
+        Assert.Contains("UserVocab", run.Files.Values.Single());   // User is bound to the key block
+    }
+
+    [Fact]
+    public void A_Getter_With_A_Bad_Index_Gives_Only_DB0205()
+    {
+        var run = GeneratorHarness.Run(Source("""
+            public sealed record Row(string Path, string Kind);
+
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+                [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
+                [GetX] static string Photo(Row r) => r.Path;
+                [GetY(1)] static string Kind(Row r) => r.Kind;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, 1);
+            }
+            """));
+        Assert.Equal(["DB0205"], run.DataBlocksDiagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void A_Class_With_An_Error_Gives_That_One_Diagnostic_And_Its_Generated_Types_Still_Bind()
+    {
+        var run = GeneratorHarness.Run(Source("""
+            public sealed record Row(string Path, string Kind);
+
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+                [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
+                [GetX] static string Photo(Row r) => r.Path;
+                [GetY] static string Kind(Row r, int extra) => r.Kind;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, 1);
+            }
+
+            public static class Use
+            {
+                public static int Train(string root)
+                {
+                    PetsDataLoaders dls = Pets.DataLoaders(root, bs: 8, seed: 1);
+                    PetsDatasets dsets = Pets.Datasets(root);
+                    PetsItem first = dsets.Train[0];
+                    DataBlocks.Data.DataBlockDefinition<Row> definition = Pets.Definition;
+                    using PetsBatch batch = new PetsBatch(null!);
+                    return batch.Size + (batch.Photo is null ? 0 : 1) + first.Photo.Length + dls.Train.GetHashCode();
+                }
+            }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("DB0204", d.Id);
+        Assert.Contains("'Kind'", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(run.OutputErrors);   // no CS0117/CS0246/CS1061 at the uses of Pets.DataLoaders, PetsBatch, ...
+        string code = run.Files.Values.Single();
+        Assert.Contains("private const string __DataBlocks_error =\n            \"'Pets' has DataBlocks errors, the first being DB0204:", code);
+        Assert.Contains("DataLoaders(string root, global::DataBlocks.Data.DataLoaderOptions options) =>\n" +
+                        "            throw new global::System.InvalidOperationException(__DataBlocks_error);", code);
+    }
 
     [Fact]
     public void DB0205_Duplicate_Getter_Index() => Expect("DB0205", """
@@ -570,6 +698,16 @@ public class DiagnosticsTests
         foreach (string fragment in fragments) Assert.Contains(fragment, message);
         Assert.StartsWith(Diagnostics.DiagnosticDescriptors.HelpBase, d.Descriptor.HelpLinkUri);
         Assert.EndsWith("#" + id.ToLowerInvariant(), d.Descriptor.HelpLinkUri);
-        if (severity == DiagnosticSeverity.Error) Assert.Empty(run.Files);   // an error means nothing is generated
+        AssertGeneratedCodeCompiles(run);
+    }
+
+    /// <summary>
+    /// A class with errors still gets its generated types (members that throw), and they compile: the DBxxxx error is the
+    /// one to fix, not a cascade inside generated code.
+    /// </summary>
+    internal static void AssertGeneratedCodeCompiles(GeneratorRun run)
+    {
+        var generated = run.Output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)).ToHashSet();
+        Assert.DoesNotContain(run.OutputErrors, e => e.Location.SourceTree is { } tree && generated.Contains(tree));
     }
 }

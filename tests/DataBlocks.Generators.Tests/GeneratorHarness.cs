@@ -28,7 +28,7 @@ internal sealed record GeneratorRun(
         GeneratorDiagnostics.Where(d => d.Id.StartsWith("DB", System.StringComparison.Ordinal)).ToArray();
 }
 
-/// <summary>Builds a compilation from test sources and runs the DataBlocks generator over it (STYLE.md §8.1).</summary>
+/// <summary>Builds a compilation from test sources and runs the DataBlocks generator over it, tracking its steps.</summary>
 internal static class GeneratorHarness
 {
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);

@@ -1,3 +1,7 @@
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace DataBlocks.Generators.Tests;
@@ -133,4 +137,59 @@ public class GeneratorSnapshotTests
         Assert.Empty(run.OutputErrors);
         GeneratorSnapshot.Verify(run);
     }
+
+    [Fact]
+    public void A_Class_With_An_Error_Still_Gets_Its_Types_With_Throwing_Factories()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.WithUsings("""
+            namespace Demo;
+
+            public sealed record Row(string Path, string Kind);
+
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+                [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
+                [GetX] static string Photo(Row r) => r.Path;
+                [GetY] string Kind(Row r) => r.Kind;
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            }
+            """));
+        Assert.Empty(run.OutputErrors);
+        GeneratorSnapshot.Verify(run);
+    }
+
+    [Fact]
+    public void Generated_Code_Names_Its_Arguments_Keeps_Lines_Short_And_Casts_Once()
+    {
+        var files = Directory.GetFiles(Path.Combine(Folder(), "Snapshots"), "*.verified.cs");
+        Assert.NotEmpty(files);
+        foreach (string file in files)
+        {
+            string[] lines = File.ReadAllLines(file);
+            string name = Path.GetFileName(file);
+            Assert.All(lines, l => Assert.True(l.Length <= 150, $"{name}: a line of {l.Length} characters: {l.Trim()}"));
+            Assert.DoesNotContain(lines, l => Regex.IsMatch(l, @"[(,]\s*(true|false)\s*[,)]"));   // a bare true/false argument
+            Assert.DoesNotContain(lines, l => l.Contains("((global::", System.StringComparison.Ordinal));   // a cast inline, once per use
+        }
+    }
+
+    [Fact]
+    public void An_Item_With_A_Label_List_Prints_The_Labels()
+    {
+        string code = GeneratorHarness.Run(GeneratorHarness.WithUsings("""
+            namespace Demo;
+
+            [Block(ImageBlock, MultiCategoryBlock)]
+            public partial class Planet
+            {
+                [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+                [GetY] static string[] Tags(string path) => new[] { "clear", "primary" };
+                [Splitter] static ISplitter Split => new RandomSplitter(0.2, seed: 42);
+            }
+            """)).Files.Values.Single();
+        Assert.Contains("builder.Append(\", Tags = \").Append(__DataBlocks_List(this.Tags));", code);
+    }
+
+    private static string Folder([CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
 }

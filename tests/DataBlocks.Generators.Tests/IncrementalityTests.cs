@@ -10,7 +10,7 @@ using Xunit;
 
 namespace DataBlocks.Generators.Tests;
 
-/// <summary>The pipeline's steps stay cached when nothing relevant changes (STYLE.md §8.4).</summary>
+/// <summary>The pipeline's steps stay cached when nothing relevant changes, and its model stays plain data.</summary>
 public class IncrementalityTests
 {
     private static readonly string Pets = GeneratorHarness.WithUsings("""
@@ -121,6 +121,47 @@ public class IncrementalityTests
         foreach (var step in run.Result.Results[0].TrackedSteps[TrackingNames.Spec])
         foreach (var (value, _) in step.Outputs)
             AssertNoRoslynObjects(value, new HashSet<object>(ReferenceEqualityComparer.Instance), "spec");
+    }
+
+    [Fact]
+    public void Models_Hold_Names_Kinds_And_Type_References_But_No_Code()
+    {
+        // A user-defined block, a vocabulary and a nested class: the parts that used to travel as ready-made C#.
+        var run = GeneratorHarness.Run(GeneratorHarness.WithUsings("""
+            namespace Demo;
+            public sealed class SortedCats : DataBlocks.BlockTypes.CategoryBlock<string> { }
+            public static partial class Catalog
+            {
+                [Block(ImageBlock, typeof(SortedCats), MultiCategoryBlock, NInputs = 1)]
+                internal partial class Products
+                {
+                    [GetItems] static IEnumerable<string> Files(string root) => ImageFiles.Under(root);
+                    [GetY(0)] static string Kind(string path) => "a";
+                    [GetY(1)] static string[] Tags(string path) => new[] { "x" };
+                    [Splitter] static ISplitter Split => new GrandparentSplitter();
+                }
+            }
+            """));
+        var strings = new List<string>();
+        foreach (var step in run.Result.Results[0].TrackedSteps[TrackingNames.Spec])
+        foreach (var (value, _) in step.Outputs)
+            CollectStrings(value, strings);
+        Assert.NotEmpty(strings);
+        Assert.All(strings, s => Assert.False(s.Contains("new ") || s.Contains("=>") || s.Contains(';') || s.Contains("public") || s.Contains("partial"),
+            $"the model holds C# code: {s}"));
+    }
+
+    private static void CollectStrings(object? value, List<string> strings)
+    {
+        if (value is string s) strings.Add(s);
+        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum) return;
+        if (value is IEnumerable items)
+        {
+            foreach (var item in items) CollectStrings(item, strings);
+            return;
+        }
+        foreach (var field in value.GetType().GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+            CollectStrings(field.GetValue(value), strings);
     }
 
     private static IncrementalStepRunReason[] Reasons(GeneratorRun run, string step) =>

@@ -9,7 +9,7 @@ using Xunit.Sdk;
 namespace DataBlocks.TestKit;
 
 /// <summary>
-/// Snapshot assertions with Verify's conventions: the expected text lives in
+/// Snapshot assertions with Verify's conventions (Verify itself cannot be restored here): the expected text lives in
 /// <c>Snapshots/{TestClass}.{TestMethod}#{name}.verified.{ext}</c> next to the test file; on a mismatch (or a missing
 /// verified file) the actual text is written to the matching <c>.received.</c> file and the test fails with a diff.
 /// Accept changes with <c>DATABLOCKS_ACCEPT_SNAPSHOTS=1 dotnet test</c> (refused when <c>CI=true</c>), or rename the

@@ -61,6 +61,10 @@ internal static class DiagnosticDescriptors
         "[GetItems] has the wrong signature",
         "[GetItems] method '{0}' {1}; it must be a static, non-generic method taking one parameter (the source) and returning IEnumerable<TItem>");
 
+    public static readonly DiagnosticDescriptor FactoriesTakeItems = Info("DB0103",
+        "No [GetItems] member: the factories take the items",
+        "'{0}' has no [GetItems] method, so Datasets(...) and DataLoaders(...) take the items themselves (an IEnumerable<{1}>); add a [GetItems] method such as 'static IEnumerable<{1}> Rows(string path)' to have them take a source instead");
+
     public static readonly DiagnosticDescriptor GetterItemMismatch = Error("DB0200",
         "Getter parameter is not the item type",
         "'{0}' takes a '{1}', but the items are '{2}'{3}; change the parameter to '{2}'");
@@ -125,9 +129,12 @@ internal static class DiagnosticDescriptors
         "C# language version too old",
         "DataBlocks generates C# 9 code, but '{0}' is compiled as C# {1}; set <LangVersion> to 9 or later");
 
-    private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+    private static DiagnosticDescriptor Error(string id, string title, string message) => Create(id, title, message, DiagnosticSeverity.Error);
 
-    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+    private static DiagnosticDescriptor Warning(string id, string title, string message) => Create(id, title, message, DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Info(string id, string title, string message) => Create(id, title, message, DiagnosticSeverity.Info);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 }

@@ -1,23 +1,25 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using DataBlocks.Generators.Model;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
+using static DataBlocks.Generators.Emit.RuntimeNames;
+using static DataBlocks.Generators.GeneratedNames;
 
 namespace DataBlocks.Generators.Emit;
 
 /// <summary>
-/// Turns a <see cref="DataBlockSpec"/> into C# source: the factories on the user's class and the typed item, batch,
-/// prediction, datasets and loaders types next to it. Pure text; every type <c>global::</c>-qualified, no usings.
-/// Behaviour lives in the runtime; generated code only types and wires it (STYLE.md §6).
+/// Turns a <see cref="DataBlockSpec"/> into C# source: the factories on the user's class (this file) and the typed item,
+/// batch, prediction, datasets and loaders types next to it (<c>DataBlockEmitter.Types.cs</c>). Pure text; every type
+/// <c>global::</c>-qualified, no usings, lines within <see cref="SourceWriter.MaxLineLength"/>, arguments named where a
+/// bare value would not say what it is. Behaviour lives in the runtime; generated code only types and wires it. Every
+/// string of the output is written here (names shared with the parser come from <see cref="GeneratedNames"/>, runtime
+/// types from <see cref="RuntimeNames"/>).
 /// </summary>
-internal static class DataBlockEmitter
+internal static partial class DataBlockEmitter
 {
-    public const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"DataBlocks.Generators\", \"" + ThisAssembly.Version + "\")]";
-
-    private const string Data = "global::DataBlocks.Data";
-    private const string Tensor = "global::TorchSharp.torch.Tensor";
-    private const string Generic = "global::System.Collections.Generic";
+    public const string GeneratedCode = "[" + GeneratedCodeAttribute + "(\"DataBlocks.Generators\", \"" + ThisAssembly.Version + "\")]";
 
     public static SourceText Emit(DataBlockSpec spec) => SourceText.From(EmitText(spec), System.Text.Encoding.UTF8);
 
@@ -31,22 +33,16 @@ internal static class DataBlockEmitter
         {
             foreach (var outer in spec.ContainingTypes)
             {
-                w.WriteLine($"partial {outer.Keyword} {outer.Name}");
+                w.WriteLine($"partial {Keyword(outer.Kind)} {outer.Name}");
                 w.WriteLine("{");
                 w.Indent();
             }
 
-            using (w.Block($"partial {spec.TypeKeyword} {spec.TypeName}"))
+            if (spec.IsPartial)
             {
-                EmitDefinition(w, spec);
+                EmitClassPart(w, spec);
                 w.WriteLine();
-                EmitDatasetsFactory(w, spec);
-                w.WriteLine();
-                EmitDataLoadersFactories(w, spec);
-                w.WriteLine();
-                EmitItemsHelper(w, spec);
             }
-            w.WriteLine();
             EmitItem(w, spec);
             w.WriteLine();
             EmitBatch(w, spec);
@@ -71,40 +67,102 @@ internal static class DataBlockEmitter
 
     // ---- the DataBlock class -----------------------------------------------------------------------------------------
 
+    private static void EmitClassPart(SourceWriter w, DataBlockSpec spec)
+    {
+        using (w.Block($"partial {Keyword(spec.Kind)} {spec.TypeName}"))
+        {
+            if (spec.Error is not null)
+            {
+                EmitErrorConstant(w, spec.Error);
+                w.WriteLine();
+            }
+            EmitDefinition(w, spec);
+            w.WriteLine();
+            EmitDatasetsFactory(w, spec);
+            w.WriteLine();
+            EmitDataLoadersFactories(w, spec);
+            if (spec.Error is null)
+            {
+                w.WriteLine();
+                EmitItemsHelper(w, spec);
+            }
+        }
+    }
+
+    /// <summary>The message the members of a class with errors throw, as a constant in pieces of readable length.</summary>
+    private static void EmitErrorConstant(SourceWriter w, string error)
+    {
+        w.WriteLine($"private const string {ErrorConstant} =");
+        var pieces = Pieces(error, 100);
+        for (int i = 0; i < pieces.Count; i++)
+            w.WriteLine($"    {Literal(pieces[i])}{(i < pieces.Count - 1 ? " +" : ";")}");
+    }
+
     private static void EmitDefinition(SourceWriter w, DataBlockSpec spec)
     {
         string def = $"{Data}.DataBlockDefinition<{spec.ItemType}>";
-        w.WriteLine($"private static {def}? __DataBlocks_definition;");
+        string summary = $"/// <summary>The runtime description of the <see cref=\"{spec.TypeName}\"/> DataBlock: its fields, splitter and transforms.</summary>";
+        if (spec.Error is not null)
+        {
+            w.WriteLine(summary);
+            w.WriteLine(GeneratedCode);
+            w.WriteArrow($"public static {def} {Definition}", Throw);
+            return;
+        }
+        w.WriteLine($"private static {def}? {DefinitionField};");
         w.WriteLine();
-        w.WriteLine($"/// <summary>The runtime description of the <see cref=\"{spec.TypeName}\"/> DataBlock: its fields, splitter and transforms.</summary>");
+        w.WriteLine(summary);
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public static {def} Definition => __DataBlocks_definition ??= new {def}(");
+        w.WriteLine($"public static {def} {Definition} =>");
         w.Indent();
-        w.WriteLine($"{Literal(spec.TypeName)},");
-        w.WriteLine($"new {Data}.FieldDefinition<{spec.ItemType}>[]");
+        w.WriteLine($"{DefinitionField} ??= new {def}(");
+        w.Indent();
+        w.WriteLine($"name: {Literal(spec.TypeName)},");
+        w.WriteLine($"fields: new {Data}.FieldDefinition<{spec.ItemType}>[]");
         w.WriteLine("{");
         w.Indent();
         foreach (var f in spec.Fields)
         {
             string getter = f.Getter is null ? "static item => item" : $"static item => {spec.FullTypeName}.{Id(f.Getter)}(item)!";
             string member = f.Getter is null ? $"{spec.TypeName} (the item itself, {f.BlockName})" : $"{spec.TypeName}.{f.Getter}";
-            w.WriteLine($"new {Data}.FieldDefinition<{spec.ItemType}, {f.ValueType}>({Literal(f.Name)}, {Literal(member)}, " +
-                        $"{(f.IsInput ? "true" : "false")}, {getter}, {f.BlockExpression}),");
+            string type = $"new {Data}.FieldDefinition<{spec.ItemType}, {ValueType(f)}>";
+            if (w.Fits(type + "("))
+            {
+                w.WriteLine(type + "(");
+            }
+            else
+            {
+                // Long type arguments: the value type on a continuation line of its own.
+                w.WriteLine($"new {Data}.FieldDefinition<{spec.ItemType},");
+                w.WriteLine($"        {ValueType(f)}>(");
+            }
+            w.Indent();
+            w.WriteLine($"name: {Literal(f.Name)},");
+            w.WriteLine($"member: {Literal(member)},");
+            w.WriteLine($"isInput: {Bool(f.IsInput)},");
+            w.WriteLine($"getter: {getter},");
+            w.WriteLine($"block: {NewBlock(f)}),");
+            w.Unindent();
         }
         w.Unindent();
         w.WriteLine("},");
-        w.WriteLine($"{SplitterExpression(spec)},");
-        w.WriteLine($"{TransformsExpression(spec, spec.ItemTransforms, "IItemTransform")},");
-        w.WriteLine($"{TransformsExpression(spec, spec.BatchTransforms, "IBatchTransform")});");
+        if (spec.Splitter is { Kind: SplitterKind.Predicate } predicate)
+            w.WriteList($"splitter: new {Data}.FuncSplitter<{spec.ItemType}>",
+                [$"static item => {spec.FullTypeName}.{Id(predicate.MemberName)}(item)", Literal(spec.TypeName + "." + predicate.MemberName)], ",");
+        else
+            w.WriteLine($"splitter: {SplitterExpression(spec)},");
+        w.WriteLine($"itemTransforms: {TransformsExpression(spec, spec.ItemTransforms, "IItemTransform")},");
+        w.WriteLine($"batchTransforms: {TransformsExpression(spec, spec.BatchTransforms, "IBatchTransform")});");
+        w.Unindent();
         w.Unindent();
     }
 
+    /// <summary>The [Splitter] property or method (a predicate is wrapped by the caller), or null for the default.</summary>
     private static string SplitterExpression(DataBlockSpec spec) => spec.Splitter switch
     {
-        null => "null",
         { Kind: SplitterKind.Property } s => $"{spec.FullTypeName}.{Id(s.MemberName)}",
         { Kind: SplitterKind.Method } s => $"{spec.FullTypeName}.{Id(s.MemberName)}()",
-        { } s => $"new {Data}.FuncSplitter<{spec.ItemType}>(static item => {spec.FullTypeName}.{Id(s.MemberName)}(item), {Literal(spec.TypeName + "." + s.MemberName)})",
+        _ => "null",
     };
 
     private static string TransformsExpression(DataBlockSpec spec, TransformMemberSpec? member, string kind)
@@ -114,272 +172,87 @@ internal static class DataBlockEmitter
         return member.IsSequence ? access : $"new {Data}.{kind}?[] {{ {access} }}";
     }
 
-    private static (string Type, string Name, string Doc, string Pass) SourceParameter(DataBlockSpec spec) =>
+    /// <summary>The DataLoaders factory's parameters after the source: name, type, default, the option it sets, its doc.</summary>
+    private static readonly (string Name, string Type, string Default, string Option, string Doc)[] LoaderParameters =
+    [
+        (BatchSizeParameter, "int", "64", $"BatchSize = {BatchSizeParameter}", "Items per batch."),
+        (SeedParameter, "int?", "null", $"Seed = {SeedParameter}", "Seed of shuffling and augmentation; the same seed gives the same batches. Null = a fresh one."),
+        (WorkersParameter, "int?", "null", $"Workers = {WorkersParameter}", "Background decoding threads (0 = none); null = one per core."),
+        (DeviceParameter, $"{RuntimeNames.Device}?", "null", $"Device = {DeviceParameter}", "Where batches go; null = CUDA when available, else the CPU."),
+        (ItemTransformsParameter, $"{Data}.IItemTransform?", "null", $"ItemTransforms = {ItemTransformsParameter}",
+            "Item transforms added to the declared ones, e.g. <c>Resize(224)</c>."),
+        (BatchTransformsParameter, $"{Data}.IBatchTransform?", "null", $"BatchTransforms = {BatchTransformsParameter}",
+            "Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>."),
+        (SkipBadItemsParameter, "bool", "false", $"Datasets = new {Data}.DatasetsOptions {{ SkipBadItems = {SkipBadItemsParameter} }}",
+            "Skip (and report) unreadable or unlabelled items instead of failing at the first."),
+    ];
+
+    /// <summary>The factories' first parameter: [GetItems]'s source, or the items themselves.</summary>
+    private static (string Type, string Name, string Doc) SourceParameter(DataBlockSpec spec) =>
         spec.GetItems is { } g
-            ? (g.ParameterType, Id(g.ParameterName), $"The source given to <c>{g.MethodName}</c> (the [GetItems] method).", Id(g.ParameterName))
-            : ($"{Generic}.IEnumerable<{spec.ItemType}>", "items", "The items.", "items");
+            ? (g.ParameterType, Id(g.ParameterName), $"The source given to <c>{g.MethodName}</c> (the [GetItems] method).")
+            : ($"{Generic}.IEnumerable<{spec.ItemType}>", ItemsParameter, "The items.");
 
     private static void EmitDatasetsFactory(SourceWriter w, DataBlockSpec spec)
     {
-        var (type, name, doc, _) = SourceParameter(spec);
-        w.WriteLine("/// <summary>");
-        w.WriteLine("/// Lists the items, runs every getter, splits them and sets up every block on the training split.");
-        w.WriteLine("/// fastai: <c>DataBlock.datasets(source)</c>.");
-        w.WriteLine("/// </summary>");
+        var (type, name, doc) = SourceParameter(spec);
+        string datasets = TypeRef(spec, DatasetsSuffix);
+        w.Summary("Lists the items, runs every getter, splits them and sets up every block on the training split.",
+            "fastai: <c>DataBlock.datasets(source)</c>.");
         w.WriteLine($"/// <param name=\"{name.TrimStart('@')}\">{doc}</param>");
-        w.WriteLine("/// <param name=\"options\">Whether to skip (and report) bad items instead of failing at the first.</param>");
+        w.WriteLine($"/// <param name=\"{OptionsParameter}\">Whether to skip (and report) bad items instead of failing at the first.</param>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public static {TypeRef(spec, "Datasets")} Datasets({type} {name}, {Data}.DatasetsOptions? options = null) =>");
-        w.WriteLine($"    new {TypeRef(spec, "Datasets")}({Data}.Datasets<{spec.ItemType}>.Create(Definition, __DataBlocks_Items({name}), options));");
+        w.WriteList($"public static {datasets} {Datasets}", [$"{type} {name}", $"{Data}.DatasetsOptions? {OptionsParameter} = null"], " =>");
+        w.Indent();
+        if (spec.Error is not null) w.WriteLine($"{Throw};");
+        else w.WriteList($"new {datasets}", [$"{Data}.Datasets<{spec.ItemType}>.Create({Definition}, {ItemsHelper}({name}), {OptionsParameter})"], ";");
+        w.Unindent();
     }
 
     private static void EmitDataLoadersFactories(SourceWriter w, DataBlockSpec spec)
     {
-        var (type, name, doc, _) = SourceParameter(spec);
-        string loaders = TypeRef(spec, "DataLoaders");
-        w.WriteLine("/// <summary>");
-        w.WriteLine("/// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.");
-        w.WriteLine("/// </summary>");
+        var (type, name, doc) = SourceParameter(spec);
+        string loaders = TypeRef(spec, DataLoadersSuffix);
+        w.Summary("Builds the training loader (shuffled, drop_last) and the validation loader.", "fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.");
         w.WriteLine($"/// <param name=\"{name.TrimStart('@')}\">{doc}</param>");
-        w.WriteLine("/// <param name=\"bs\">Items per batch.</param>");
-        w.WriteLine("/// <param name=\"seed\">Seed of shuffling and augmentation; the same seed gives the same batches. Null = a fresh one.</param>");
-        w.WriteLine("/// <param name=\"workers\">Background decoding threads (0 = none); null = one per core.</param>");
-        w.WriteLine("/// <param name=\"device\">Where batches go; null = CUDA when available, else the CPU.</param>");
-        w.WriteLine("/// <param name=\"item\">Item transforms added to the declared ones, e.g. <c>Resize(224)</c>.</param>");
-        w.WriteLine("/// <param name=\"batch\">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>");
-        w.WriteLine("/// <param name=\"skipBadItems\">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>");
+        foreach (var p in LoaderParameters)
+            w.WriteLine($"/// <param name=\"{p.Name}\">{p.Doc}</param>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public static {loaders} DataLoaders({type} {name}, int bs = 64, int? seed = null, int? workers = null,");
-        w.WriteLine($"    global::TorchSharp.torch.Device? device = null, {Data}.IItemTransform? item = null, {Data}.IBatchTransform? batch = null,");
-        w.WriteLine("    bool skipBadItems = false) =>");
-        w.WriteLine($"    DataLoaders({name}, new {Data}.DataLoaderOptions");
+        w.WriteList($"public static {loaders} {DataLoaders}", [$"{type} {name}", .. LoaderParameters.Select(p => $"{p.Type} {p.Name} = {p.Default}")], " =>");
+        w.WriteLine($"    {DataLoaders}({name}, new {Data}.DataLoaderOptions");
         w.WriteLine("    {");
-        w.WriteLine("        BatchSize = bs,");
-        w.WriteLine("        Seed = seed,");
-        w.WriteLine("        Workers = workers,");
-        w.WriteLine("        Device = device,");
-        w.WriteLine("        ItemTransforms = item,");
-        w.WriteLine("        BatchTransforms = batch,");
-        w.WriteLine($"        Datasets = new {Data}.DatasetsOptions {{ SkipBadItems = skipBadItems }},");
+        foreach (var p in LoaderParameters)
+            w.WriteLine($"        {p.Option},");
         w.WriteLine("    });");
         w.WriteLine();
         w.WriteLine("/// <summary>Builds the training and validation loaders with every option spelled out.</summary>");
         w.WriteLine($"/// <param name=\"{name.TrimStart('@')}\">{doc}</param>");
-        w.WriteLine("/// <param name=\"options\">Loader options.</param>");
+        w.WriteLine($"/// <param name=\"{OptionsParameter}\">Loader options.</param>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public static {loaders} DataLoaders({type} {name}, {Data}.DataLoaderOptions options) =>");
-        w.WriteLine($"    new {loaders}(Definition, __DataBlocks_Items({name}), options);");
+        w.WriteList($"public static {loaders} {DataLoaders}", [$"{type} {name}", $"{Data}.DataLoaderOptions {OptionsParameter}"], " =>");
+        w.WriteLine(spec.Error is not null ? $"    {Throw};" : $"    new {loaders}({Definition}, {ItemsHelper}({name}), {OptionsParameter});");
     }
 
     private static void EmitItemsHelper(SourceWriter w, DataBlockSpec spec)
     {
-        var (type, name, _, _) = SourceParameter(spec);
-        w.WriteLine($"private static {Generic}.IReadOnlyList<{spec.ItemType}> __DataBlocks_Items({type} {name}) =>");
+        var (type, name, _) = SourceParameter(spec);
+        w.WriteList($"private static {Generic}.IReadOnlyList<{spec.ItemType}> {ItemsHelper}", [$"{type} {name}"], " =>");
+        w.Indent();
         if (spec.GetItems is { } g)
             // The item type is explicit and the sequence's nullability forgiven: IEnumerable<Row?> gives Row items (null
             // items are refused at run time, naming the member).
-            w.WriteLine($"    {Data}.ItemSource.Collect<{spec.ItemType}>(() => {spec.FullTypeName}.{Id(g.MethodName)}({name})!, {Literal(spec.TypeName + "." + g.MethodName)}, {name});");
+            w.WriteList($"{Data}.ItemSource.Collect<{spec.ItemType}>",
+                [$"getItems: () => {spec.FullTypeName}.{Id(g.MethodName)}({name})!", $"member: {Literal(spec.TypeName + "." + g.MethodName)}", $"source: {name}"],
+                ";");
         else
-            w.WriteLine($"    {Data}.ItemSource.Collect(() => {name}, {Literal(spec.TypeName + " items")}, null);");
-    }
-
-    // ---- sibling types -----------------------------------------------------------------------------------------------
-
-    private static void EmitItem(SourceWriter w, DataBlockSpec spec)
-    {
-        w.WriteLine($"/// <summary>An item of <see cref=\"{spec.TypeName}\"/> as its getters see it: one value per block.</summary>");
-        foreach (var f in spec.Fields)
-            w.WriteLine($"/// <param name=\"{f.Name}\">{Escape(FieldRole(f))}.</param>");
-        w.WriteLine(GeneratedCode);
-        string parameters = string.Join(", ", spec.Fields.Select(f => $"{f.GetterReturnType} {Id(f.Name)}"));
-        w.WriteLine($"{spec.Accessibility} sealed record {spec.TypeName}Item({parameters});");
-    }
-
-    private static void EmitBatch(SourceWriter w, DataBlockSpec spec)
-    {
-        w.WriteLine($"/// <summary>A batch of <see cref=\"{spec.TypeName}\"/> on the loader's device. Disposing it disposes its tensors.</summary>");
-        w.WriteLine(GeneratedCode);
-        using (w.Block($"{spec.Accessibility} sealed class {spec.TypeName}Batch : global::System.IDisposable"))
-        {
-            w.WriteLine("/// <summary>Wraps an untyped batch.</summary>");
-            w.WriteLine("/// <param name=\"raw\">The batch; the wrapper takes ownership.</param>");
-            w.WriteLine($"public {spec.TypeName}Batch({Data}.Batch raw) => Raw = raw;");
-            w.WriteLine();
-            w.WriteLine("/// <summary>The untyped batch (fields in block order).</summary>");
-            w.WriteLine($"public {Data}.Batch Raw {{ get; }}");
-            w.WriteLine();
-            w.WriteLine("/// <summary>The number of items in the batch.</summary>");
-            w.WriteLine("public int Size => Raw.Size;");
-            for (int i = 0; i < spec.Fields.Count; i++)
-            {
-                var f = spec.Fields[i];
-                w.WriteLine();
-                w.WriteLine($"/// <summary>{Escape(FieldRole(f))}: {Escape(TensorDoc(f))}.</summary>");
-                w.WriteLine($"public {Tensor} {Id(f.Name)} => Raw.Field({i.ToString(CultureInfo.InvariantCulture)}, {Literal(f.Name)});");
-            }
-            w.WriteLine();
-            w.WriteLine("/// <summary>Disposes the batch's tensors.</summary>");
-            w.WriteLine("public void Dispose() => Raw.Dispose();");
-        }
-    }
-
-    private static bool HasPrediction(DataBlockSpec spec) => spec.Fields.Count - spec.NInputs == 1;
-
-    private static FieldSpec Target(DataBlockSpec spec) => spec.Fields[spec.NInputs];
-
-    private static void EmitPrediction(SourceWriter w, DataBlockSpec spec)
-    {
-        var t = Target(spec);
-        w.WriteLine($"/// <summary>A decoded prediction of <see cref=\"{spec.TypeName}\"/>'s target <c>{t.Name}</c>.</summary>");
-        string parameters;
-        switch (t.Kind)
-        {
-            case BlockKind.Category:
-            case BlockKind.Categorical:
-                w.WriteLine($"/// <param name=\"{t.Name}\">The predicted class.</param>");
-                w.WriteLine($"/// <param name=\"{t.Name}Index\">Its index in the vocabulary.</param>");
-                w.WriteLine($"/// <param name=\"{t.Name}Probabilities\">The probability of every class, vocabulary order.</param>");
-                parameters = $"{t.ElementType} {Id(t.Name)}, int {t.Name}Index, float[] {t.Name}Probabilities";
-                break;
-            case BlockKind.MultiCategory:
-                w.WriteLine($"/// <param name=\"{t.Name}\">The labels whose probability is above the threshold.</param>");
-                w.WriteLine($"/// <param name=\"{t.Name}Probabilities\">The probability of every label, vocabulary order.</param>");
-                parameters = $"{Generic}.IReadOnlyList<{t.ElementType}> {Id(t.Name)}, float[] {t.Name}Probabilities";
-                break;
-            case BlockKind.Regression:
-                w.WriteLine($"/// <param name=\"{t.Name}\">The predicted value.</param>");
-                parameters = $"float {Id(t.Name)}";
-                break;
-            case BlockKind.Point:
-                w.WriteLine($"/// <param name=\"{t.Name}\">The predicted points in [-1, 1] image coordinates (-1 = left/top edge, +1 = right/bottom).</param>");
-                parameters = $"global::System.Numerics.Vector2[] {Id(t.Name)}";
-                break;
-            default:
-                w.WriteLine($"/// <param name=\"{t.Name}\">The activated model outputs.</param>");
-                parameters = $"float[] {Id(t.Name)}";
-                break;
-        }
-        w.WriteLine(GeneratedCode);
-        w.WriteLine($"{spec.Accessibility} sealed record {spec.TypeName}Prediction({parameters});");
-    }
-
-    private static void EmitDatasets(SourceWriter w, DataBlockSpec spec)
-    {
-        string name = $"{spec.TypeName}Datasets";
-        string item = TypeRef(spec, "Item");
-        w.WriteLine($"/// <summary>The typed datasets of <see cref=\"{spec.TypeName}\"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>");
-        w.WriteLine(GeneratedCode);
-        using (w.Block($"{spec.Accessibility} sealed class {name}"))
-        {
-            w.WriteLine("/// <summary>Wraps untyped datasets.</summary>");
-            w.WriteLine("/// <param name=\"inner\">The datasets.</param>");
-            w.WriteLine($"public {name}({Data}.Datasets<{spec.ItemType}> inner) => Inner = inner;");
-            w.WriteLine();
-            w.WriteLine("/// <summary>The untyped datasets.</summary>");
-            w.WriteLine($"public {Data}.Datasets<{spec.ItemType}> Inner {{ get; }}");
-            w.WriteLine();
-            w.WriteLine("/// <summary>The training split, typed.</summary>");
-            w.WriteLine($"public {Data}.ItemList<{item}> Train => new {Data}.ItemList<{item}>(Inner.TrainIndices, Item);");
-            w.WriteLine();
-            w.WriteLine("/// <summary>The validation split, typed.</summary>");
-            w.WriteLine($"public {Data}.ItemList<{item}> Valid => new {Data}.ItemList<{item}>(Inner.ValidIndices, Item);");
-            w.WriteLine();
-            w.WriteLine("/// <summary>Items left out as bad, with the reason for each.</summary>");
-            w.WriteLine($"public {Generic}.IReadOnlyList<{Data}.SkippedItem> Skipped => Inner.Skipped;");
-            w.WriteLine();
-            w.WriteLine("/// <summary>The getter values of the item at dataset index <paramref name=\"index\"/>.</summary>");
-            w.WriteLine("/// <param name=\"index\">An index into the items [GetItems] returned.</param>");
-            string args = string.Join(", ", spec.Fields.Select((f, i) => $"Inner.Value<{f.GetterReturnType}>({i.ToString(CultureInfo.InvariantCulture)}, index)"));
-            w.WriteLine($"public {item} Item(int index) => new {item}({args});");
-            EmitVocabAccessors(w, spec, decode: true);
-        }
-    }
-
-    private static void EmitDataLoaders(SourceWriter w, DataBlockSpec spec)
-    {
-        string name = $"{spec.TypeName}DataLoaders";
-        string batch = TypeRef(spec, "Batch");
-        w.WriteLine($"/// <summary>The training and validation loaders of <see cref=\"{spec.TypeName}\"/>, handing out <see cref=\"{spec.TypeName}Batch\"/>. fastai: <c>DataLoaders</c>.</summary>");
-        w.WriteLine(GeneratedCode);
-        using (w.Block($"{spec.Accessibility} sealed class {name} : {Data}.DataLoaders<{spec.ItemType}, {batch}>"))
-        {
-            w.WriteLine("/// <summary>Builds datasets and loaders; <c>" + spec.TypeName + ".DataLoaders(...)</c> calls this.</summary>");
-            w.WriteLine("/// <param name=\"definition\">The DataBlock definition.</param>");
-            w.WriteLine("/// <param name=\"items\">The items.</param>");
-            w.WriteLine("/// <param name=\"options\">Loader options.</param>");
-            w.WriteLine($"public {name}({Data}.DataBlockDefinition<{spec.ItemType}> definition, {Generic}.IEnumerable<{spec.ItemType}> items, {Data}.DataLoaderOptions options)");
-            w.WriteLine($"    : base(definition, items, options, static raw => new {batch}(raw))");
-            w.WriteLine("{");
-            w.WriteLine("}");
-            w.WriteLine();
-            w.WriteLine("/// <summary>The typed datasets behind the loaders.</summary>");
-            w.WriteLine($"public {TypeRef(spec, "Datasets")} TypedDatasets => new {TypeRef(spec, "Datasets")}(Datasets);");
-            EmitVocabAccessors(w, spec, decode: false);
-            if (HasPrediction(spec)) EmitDecodePredictions(w, spec);
-        }
-    }
-
-    private static void EmitVocabAccessors(SourceWriter w, DataBlockSpec spec, bool decode)
-    {
-        for (int i = 0; i < spec.Fields.Count; i++)
-        {
-            var f = spec.Fields[i];
-            if (f.CodecType is null) continue;
-            string index = i.ToString(CultureInfo.InvariantCulture);
-            string codecs = decode ? "Inner.Codecs" : "Codecs";
-            w.WriteLine();
-            w.WriteLine($"/// <summary>The {(f.Kind == BlockKind.MultiCategory ? "labels" : "classes")} of <c>{f.Name}</c> in index order, built from the training split.</summary>");
-            w.WriteLine($"public {Data}.Vocab<{f.ElementType}> {f.Name}Vocab => (({f.CodecType}){codecs}[{index}]).Vocab;");
-            if (decode && f.Kind is BlockKind.Category or BlockKind.Categorical)
-            {
-                w.WriteLine();
-                w.WriteLine($"/// <summary>The value of an encoded <c>{f.Name}</c> index.</summary>");
-                w.WriteLine("/// <param name=\"index\">A class index.</param>");
-                w.WriteLine($"public {f.ElementType} Decode{f.Name}(long index) => {f.Name}Vocab.Decode(index);");
-            }
-        }
-    }
-
-    private static void EmitDecodePredictions(SourceWriter w, DataBlockSpec spec)
-    {
-        var t = Target(spec);
-        string prediction = TypeRef(spec, "Prediction");
-        string index = spec.NInputs.ToString(CultureInfo.InvariantCulture);
-        w.WriteLine();
-        w.WriteLine("/// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>");
-        w.WriteLine("/// <param name=\"activated\">Model outputs after the loss's activation, batch dimension first.</param>");
-        using (w.Block($"public {Generic}.IReadOnlyList<{prediction}> DecodePredictions({Tensor} activated)"))
-        {
-            w.WriteLine($"float[][] rows = {Data}.Predictions.Rows(activated);");
-            w.WriteLine($"var result = new {prediction}[rows.Length];");
-            using (w.Block("for (int i = 0; i < rows.Length; i++)"))
-            {
-                switch (t.Kind)
-                {
-                    case BlockKind.Category:
-                    case BlockKind.Categorical:
-                        w.WriteLine($"int best = {Data}.Predictions.ArgMax(rows[i]);");
-                        w.WriteLine($"result[i] = new {prediction}((({t.CodecType})Codecs[{index}]).Vocab.Decode(best), best, rows[i]);");
-                        break;
-                    case BlockKind.MultiCategory:
-                        w.WriteLine($"result[i] = new {prediction}((({t.CodecType})Codecs[{index}]).Decode(rows[i]), rows[i]);");
-                        break;
-                    case BlockKind.Regression:
-                        w.WriteLine($"result[i] = new {prediction}(rows[i][0]);");
-                        break;
-                    case BlockKind.Point:
-                        w.WriteLine($"result[i] = new {prediction}({Data}.Predictions.Points(rows[i]));");
-                        break;
-                    default:
-                        w.WriteLine($"result[i] = new {prediction}(rows[i]);");
-                        break;
-                }
-            }
-            w.WriteLine("return result;");
-        }
+            w.WriteList($"{Data}.ItemSource.Collect", [$"getItems: () => {name}", $"member: {Literal(spec.TypeName + " items")}", "source: null"], ";");
+        w.Unindent();
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------------
+
+    /// <summary>The body of a generated member of a class with errors (never run: the build fails on the DBxxxx error).</summary>
+    private const string Throw = $"throw new {InvalidOperationException}({ErrorConstant})";
 
     private static string TypeRef(DataBlockSpec spec, string suffix)
     {
@@ -389,20 +262,28 @@ internal static class DataBlockEmitter
         return prefix + spec.TypeName + suffix;
     }
 
-    private static string FieldRole(FieldSpec f) =>
-        $"<c>{f.Name}</c> ({f.BlockName}, {(f.IsInput ? "input" : "target")})";
-
-    private static string TensorDoc(FieldSpec f) => f.Kind switch
+    private static string Keyword(DeclarationKind kind) => kind switch
     {
-        BlockKind.Image => "float32 [B, 3, H, W], in [0, 1] before any Normalize",
-        BlockKind.Category => $"int64 [B], class indices into {f.Name}Vocab",
-        BlockKind.MultiCategory => $"float32 [B, C], one-hot over {f.Name}Vocab",
-        BlockKind.Regression => "float32 [B]",
-        BlockKind.RegressionVector => "float32 [B, N]",
-        BlockKind.Point => "float32 [B, N, 2], points in [-1, 1] relative to the image",
-        BlockKind.Categorical => $"int64 [B], indices into {f.Name}Vocab (0 = #na#, unknown)",
-        _ => $"as collated by {f.BlockName}",
+        DeclarationKind.Record => "record",
+        DeclarationKind.Struct => "struct",
+        DeclarationKind.RecordStruct => "record struct",
+        DeclarationKind.Interface => "interface",
+        _ => "class",
     };
+
+    private static string Keyword(DeclaredAccess access) => access switch
+    {
+        DeclaredAccess.Public => "public",
+        DeclaredAccess.Internal => "internal",
+        DeclaredAccess.Protected => "protected",
+        DeclaredAccess.ProtectedInternal => "protected internal",
+        DeclaredAccess.PrivateProtected => "private protected",
+        _ => "private",
+    };
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<c>", "\u0001").Replace("</c>", "\u0002")
         .Replace("<", "&lt;").Replace(">", "&gt;").Replace("\u0001", "<c>").Replace("\u0002", "</c>");
@@ -411,5 +292,22 @@ internal static class DataBlockEmitter
     private static string Id(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
-    private static string Literal(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    private static string Literal(string text) =>
+        "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";
+
+    /// <summary>The text cut after spaces into pieces of about <paramref name="width"/> characters (joined, they give it back).</summary>
+    private static List<string> Pieces(string text, int width)
+    {
+        var pieces = new List<string>();
+        int start = 0;
+        while (text.Length - start > width)
+        {
+            int cut = text.LastIndexOf(' ', start + width, width);
+            cut = cut <= start ? start + width : cut + 1;
+            pieces.Add(text.Substring(start, cut - start));
+            start = cut;
+        }
+        pieces.Add(text.Substring(start));
+        return pieces;
+    }
 }

@@ -1,49 +1,87 @@
 namespace DataBlocks.Generators.Model;
 
 /// <summary>
-/// Everything the emitter needs for one [Block] class. Value-equal all the way down and free of Roslyn objects, so an
-/// edit that leaves it equal stops the pipeline before emitting (STYLE.md §4).
+/// Everything the emitter needs for one [Block] class: names, kinds and type references, never C# to paste. Value-equal
+/// all the way down and free of Roslyn objects, so an edit that leaves it equal stops the pipeline before emitting.
+/// Type references (<see cref="ItemType"/>, <see cref="FullTypeName"/>, ...) are fully qualified names with <c>global::</c>.
+/// <see cref="Error"/> non-null: the class has errors; the generated types are still emitted (so uses of them do not
+/// fail too), with <see cref="Fields"/> holding only the blocks that bound and the factories throwing that message.
+/// <see cref="IsPartial"/> false (DB0001): only the types next to the class are emitted.
 /// </summary>
 internal sealed record DataBlockSpec(
     string HintName,
     string? Namespace,
     EquatableArray<ContainingTypeSpec> ContainingTypes,
     string TypeName,
-    string TypeKeyword,
+    DeclarationKind Kind,
     string FullTypeName,
-    string Accessibility,
+    DeclaredAccess Access,
     string ItemType,
     GetItemsSpec? GetItems,
     EquatableArray<FieldSpec> Fields,
     int NInputs,
+    int NTargets,
     SplitterSpec? Splitter,
     TransformMemberSpec? ItemTransforms,
-    TransformMemberSpec? BatchTransforms);
+    TransformMemberSpec? BatchTransforms,
+    bool IsPartial,
+    string? Error);
 
-/// <summary>A type that encloses the [Block] class (outermost first): its keyword and name.</summary>
-internal sealed record ContainingTypeSpec(string Keyword, string Name);
+/// <summary>A type that encloses the [Block] class (outermost first): its kind and name.</summary>
+internal sealed record ContainingTypeSpec(DeclarationKind Kind, string Name);
 
-/// <summary>The [GetItems] method: <c>Name(ParameterType ParameterName)</c>.</summary>
+/// <summary>What a type declaration is, for the emitter's <c>partial ...</c> line.</summary>
+internal enum DeclarationKind
+{
+    Class,
+    Record,
+    Struct,
+    RecordStruct,
+    Interface,
+}
+
+/// <summary>The declared accessibility of the [Block] class, which its generated sibling types copy.</summary>
+internal enum DeclaredAccess
+{
+    Public,
+    Internal,
+    Private,
+    Protected,
+    ProtectedInternal,
+    PrivateProtected,
+}
+
+/// <summary>
+/// The [GetItems] method <c>MethodName(ParameterType p)</c>; <see cref="ParameterName"/> is what the factories call
+/// their source parameter (the method's own name unless that is one of the factories' other parameters).
+/// </summary>
 internal sealed record GetItemsSpec(string MethodName, string ParameterType, string ParameterName);
 
 /// <summary>
-/// One block with its getter. <see cref="Getter"/> null = the item itself (fastai's no-op getter).
-/// <see cref="ValueType"/> is what the runtime block accepts (<c>IBlock&lt;TValue&gt;</c>); <see cref="ElementType"/> is the
-/// label/number/point type for the blocks that have one.
+/// One block with its getter. <see cref="Position"/> is its index in [Block(...)]; <see cref="Getter"/> null = the item
+/// itself (fastai's no-op getter). <see cref="ElementType"/> is the label/number/point type of the blocks that have one.
+/// A user-defined block has <see cref="CustomBlock"/>; a built-in one is known by its <see cref="Kind"/> alone.
+/// <see cref="IsSequence"/>: the getter's value is a sequence (labels, numbers, points), which the item's ToString lists.
 /// </summary>
 internal sealed record FieldSpec(
+    int Position,
     string Name,
     string? Getter,
     bool IsInput,
     BlockKind Kind,
     string BlockName,
-    string ValueType,
     string GetterReturnType,
+    bool IsSequence,
     string? ElementType,
-    string BlockExpression,
-    string? CodecType);
+    CustomBlockSpec? CustomBlock);
 
-/// <summary>The kinds of block the generator knows.</summary>
+/// <summary>A user-defined block: its type (with a public parameterless constructor) and the TValue of its <c>IBlock&lt;TValue&gt;</c>.</summary>
+internal sealed record CustomBlockSpec(string BlockType, string ValueType);
+
+/// <summary>
+/// The kinds of block the generator knows. A user-defined block derived from a built-in block class keeps that kind
+/// (so its vocabulary and predictions are typed too); any other is <see cref="Custom"/>.
+/// </summary>
 internal enum BlockKind
 {
     Image,

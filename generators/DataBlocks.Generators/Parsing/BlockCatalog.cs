@@ -24,59 +24,43 @@ internal static class BlockCatalog
     };
 
     /// <summary>
-    /// Binds a built-in block to a getter's return type: the runtime block expression, the value type of its
-    /// <c>IBlock&lt;TValue&gt;</c>, the element type and the codec type; null when the block does not accept the type.
+    /// Binds a built-in block to a getter's return type: the block's kind (a number block over a sequence is a regression
+    /// vector) and its element type; null when the block does not accept the type.
     /// </summary>
     public static Binding? Bind(string block, ITypeSymbol type)
     {
         type = NotAnnotated(type);
-        string typeName = Name(type);
         switch (block)
         {
             case KnownNames.ImageBlock:
-                return type.SpecialType == SpecialType.System_String
-                    ? new Binding(BlockKind.Image, $"new {KnownNames.ImageBlockType}()", "string", null, null)
-                    : null;
+                return type.SpecialType == SpecialType.System_String ? new Binding(BlockKind.Image, null) : null;
             case KnownNames.CategoryBlock:
-                return IsLabel(type)
-                    ? new Binding(BlockKind.Category, $"new {KnownNames.CategoryBlockType}<{typeName}>()", typeName, typeName,
-                        $"{KnownNames.CategoryCodecType}<{typeName}>")
-                    : null;
+                return IsLabel(type) ? new Binding(BlockKind.Category, Name(type)) : null;
             case KnownNames.MultiCategoryBlock:
-            {
-                var element = SequenceElement(type);
-                if (element is null || !IsLabel(element)) return null;
-                string e = Name(NotAnnotated(element));
-                return new Binding(BlockKind.MultiCategory, $"new {KnownNames.MultiCategoryBlockType}<{e}>()",
-                    $"global::System.Collections.Generic.IEnumerable<{e}>", e, $"{KnownNames.MultiCategoryCodecType}<{e}>");
-            }
+                return ElementOf(type, IsLabel) is { } labels ? new Binding(BlockKind.MultiCategory, labels) : null;
             case KnownNames.RegressionBlock:
-            {
-                if (IsNumber(type))
-                    return new Binding(BlockKind.Regression, $"new {KnownNames.RegressionBlockType}<{typeName}>()", typeName, typeName, null);
-                var element = SequenceElement(type);
-                if (element is null || !IsNumber(element)) return null;
-                string e = Name(NotAnnotated(element));
-                return new Binding(BlockKind.RegressionVector, $"new {KnownNames.RegressionVectorBlockType}<{e}>()",
-                    $"global::System.Collections.Generic.IEnumerable<{e}>", e, null);
-            }
+                if (IsNumber(type)) return new Binding(BlockKind.Regression, Name(type));
+                return ElementOf(type, IsNumber) is { } numbers ? new Binding(BlockKind.RegressionVector, numbers) : null;
             case KnownNames.PointBlock:
-            {
-                var element = SequenceElement(type);
-                if (element is null || !IsPoint(element)) return null;
-                string e = Name(NotAnnotated(element));
-                return new Binding(BlockKind.Point, $"new {KnownNames.PointBlockType}<{e}>()",
-                    $"global::System.Collections.Generic.IEnumerable<{e}>", e, null);
-            }
+                return ElementOf(type, IsPoint) is { } points ? new Binding(BlockKind.Point, points) : null;
             case KnownNames.CategoricalBlock:
-                return IsKey(type)
-                    ? new Binding(BlockKind.Categorical, $"new {KnownNames.CategoricalBlockType}<{typeName}>()", typeName, typeName,
-                        $"{KnownNames.CategoricalCodecType}<{typeName}>")
-                    : null;
+                return IsKey(type) ? new Binding(BlockKind.Categorical, Name(type)) : null;
             default:
                 return null;
         }
     }
+
+    /// <summary>The name of the sequence's element type when the type is a sequence of what <paramref name="accepts"/>.</summary>
+    private static string? ElementOf(ITypeSymbol type, System.Func<ITypeSymbol, bool> accepts) =>
+        SequenceElement(type) is { } element && accepts(element) ? Name(NotAnnotated(element)) : null;
+
+    /// <summary>The built-in block classes a user-defined block may derive from and keep the kind of.</summary>
+    private static readonly (string MetadataName, BlockKind Kind)[] KindedBases =
+    [
+        (KnownNames.CategoryBlockClass, BlockKind.Category),
+        (KnownNames.MultiCategoryBlockClass, BlockKind.MultiCategory),
+        (KnownNames.CategoricalBlockClass, BlockKind.Categorical),
+    ];
 
     /// <summary>
     /// Binds a user-defined block. One that derives from a built-in block class (say a <c>CategoryBlock&lt;string&gt;</c> with
@@ -84,24 +68,34 @@ internal static class BlockCatalog
     /// </summary>
     public static Binding BindCustom(INamedTypeSymbol block, ITypeSymbol valueType)
     {
-        string expression = $"new {Name(block)}()";
-        string value = Name(NotAnnotated(valueType));
+        var custom = new CustomBlockSpec(Name(block), Name(NotAnnotated(valueType)));
         for (var t = block.BaseType; t is not null; t = t.BaseType)
         {
             if (t.TypeArguments.Length != 1) continue;
-            string e = Name(NotAnnotated(t.TypeArguments[0]));
-            switch (t.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))
-            {
-                case "global::DataBlocks.BlockTypes.CategoryBlock<T>":
-                    return new Binding(BlockKind.Category, expression, value, e, $"{KnownNames.CategoryCodecType}<{e}>");
-                case "global::DataBlocks.BlockTypes.MultiCategoryBlock<T>":
-                    return new Binding(BlockKind.MultiCategory, expression, value, e, $"{KnownNames.MultiCategoryCodecType}<{e}>");
-                case "global::DataBlocks.BlockTypes.CategoricalBlock<T>":
-                    return new Binding(BlockKind.Categorical, expression, value, e, $"{KnownNames.CategoricalCodecType}<{e}>");
-            }
+            string metadataName = MetadataName(t.OriginalDefinition);
+            foreach (var (baseName, kind) in KindedBases)
+                if (metadataName == baseName) return new Binding(kind, Name(NotAnnotated(t.TypeArguments[0])), custom);
         }
-        return new Binding(BlockKind.Custom, expression, value, null, null);
+        return new Binding(BlockKind.Custom, null, custom);
     }
+
+    /// <summary>A type's metadata name with its namespace (<c>DataBlocks.Data.IBlock`1</c>), as <see cref="KnownNames"/> spells them.</summary>
+    public static string MetadataName(INamedTypeSymbol type) =>
+        type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
+
+    /// <summary>The field name of a block without a getter: after its kind, or a user-defined block's name less "Block".</summary>
+    public static string DefaultFieldName(BlockEntry block) => block.BuiltIn switch
+    {
+        KnownNames.ImageBlock => "Image",
+        KnownNames.CategoryBlock => "Label",
+        KnownNames.MultiCategoryBlock => "Labels",
+        KnownNames.RegressionBlock => "Target",
+        KnownNames.PointBlock => "Points",
+        KnownNames.CategoricalBlock => "Key",
+        _ => block.Custom!.Name.EndsWith("Block", System.StringComparison.Ordinal) && block.Custom.Name.Length > 5
+            ? block.Custom.Name.Substring(0, block.Custom.Name.Length - 5)
+            : block.Custom.Name,
+    };
 
     /// <summary>The type without a nullable reference annotation (<c>string?</c> → <c>string</c>); value types unchanged.</summary>
     public static ITypeSymbol NotAnnotated(ITypeSymbol type) =>
@@ -187,6 +181,6 @@ internal static class BlockCatalog
         return false;
     }
 
-    /// <summary>A block bound to a type.</summary>
-    public sealed record Binding(BlockKind Kind, string BlockExpression, string ValueType, string? ElementType, string? CodecType);
+    /// <summary>A block bound to a type: its kind, element type, and for a user-defined block its type.</summary>
+    public sealed record Binding(BlockKind Kind, string? ElementType, CustomBlockSpec? Custom = null);
 }

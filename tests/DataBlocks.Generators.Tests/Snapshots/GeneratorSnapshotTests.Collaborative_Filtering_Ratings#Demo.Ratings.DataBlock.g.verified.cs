@@ -9,17 +9,33 @@ namespace Demo
 
         /// <summary>The runtime description of the <see cref="Ratings"/> DataBlock: its fields, splitter and transforms.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::DataBlocks.Data.DataBlockDefinition<global::Demo.Rating> Definition => __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<global::Demo.Rating>(
-            "Ratings",
-            new global::DataBlocks.Data.FieldDefinition<global::Demo.Rating>[]
-            {
-                new global::DataBlocks.Data.FieldDefinition<global::Demo.Rating, int>("User", "Ratings.User", true, static item => global::Demo.Ratings.User(item)!, new global::DataBlocks.BlockTypes.CategoricalBlock<int>()),
-                new global::DataBlocks.Data.FieldDefinition<global::Demo.Rating, global::System.Guid>("Movie", "Ratings.Movie", true, static item => global::Demo.Ratings.Movie(item)!, new global::DataBlocks.BlockTypes.CategoricalBlock<global::System.Guid>()),
-                new global::DataBlocks.Data.FieldDefinition<global::Demo.Rating, float>("Stars", "Ratings.Stars", false, static item => global::Demo.Ratings.Stars(item)!, new global::DataBlocks.BlockTypes.RegressionBlock<float>()),
-            },
-            global::Demo.Ratings.Split(),
-            null,
-            null);
+        public static global::DataBlocks.Data.DataBlockDefinition<global::Demo.Rating> Definition =>
+            __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<global::Demo.Rating>(
+                name: "Ratings",
+                fields: new global::DataBlocks.Data.FieldDefinition<global::Demo.Rating>[]
+                {
+                    new global::DataBlocks.Data.FieldDefinition<global::Demo.Rating, int>(
+                        name: "User",
+                        member: "Ratings.User",
+                        isInput: true,
+                        getter: static item => global::Demo.Ratings.User(item)!,
+                        block: new global::DataBlocks.BlockTypes.CategoricalBlock<int>()),
+                    new global::DataBlocks.Data.FieldDefinition<global::Demo.Rating, global::System.Guid>(
+                        name: "Movie",
+                        member: "Ratings.Movie",
+                        isInput: true,
+                        getter: static item => global::Demo.Ratings.Movie(item)!,
+                        block: new global::DataBlocks.BlockTypes.CategoricalBlock<global::System.Guid>()),
+                    new global::DataBlocks.Data.FieldDefinition<global::Demo.Rating, float>(
+                        name: "Stars",
+                        member: "Ratings.Stars",
+                        isInput: false,
+                        getter: static item => global::Demo.Ratings.Stars(item)!,
+                        block: new global::DataBlocks.BlockTypes.RegressionBlock<float>()),
+                },
+                splitter: global::Demo.Ratings.Split(),
+                itemTransforms: null,
+                batchTransforms: null);
 
         /// <summary>
         /// Lists the items, runs every getter, splits them and sets up every block on the training split.
@@ -28,11 +44,15 @@ namespace Demo
         /// <param name="items">The items.</param>
         /// <param name="options">Whether to skip (and report) bad items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::Demo.RatingsDatasets Datasets(global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items, global::DataBlocks.Data.DatasetsOptions? options = null) =>
-            new global::Demo.RatingsDatasets(global::DataBlocks.Data.Datasets<global::Demo.Rating>.Create(Definition, __DataBlocks_Items(items), options));
+        public static global::Demo.RatingsDatasets Datasets(
+            global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items,
+            global::DataBlocks.Data.DatasetsOptions? options = null) =>
+            new global::Demo.RatingsDatasets(
+                global::DataBlocks.Data.Datasets<global::Demo.Rating>.Create(Definition, __DataBlocks_Items(items), options));
 
         /// <summary>
-        /// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
+        /// Builds the training loader (shuffled, drop_last) and the validation loader.
+        /// fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
         /// </summary>
         /// <param name="items">The items.</param>
         /// <param name="bs">Items per batch.</param>
@@ -43,8 +63,14 @@ namespace Demo
         /// <param name="batch">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>
         /// <param name="skipBadItems">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::Demo.RatingsDataLoaders DataLoaders(global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items, int bs = 64, int? seed = null, int? workers = null,
-            global::TorchSharp.torch.Device? device = null, global::DataBlocks.Data.IItemTransform? item = null, global::DataBlocks.Data.IBatchTransform? batch = null,
+        public static global::Demo.RatingsDataLoaders DataLoaders(
+            global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items,
+            int bs = 64,
+            int? seed = null,
+            int? workers = null,
+            global::TorchSharp.torch.Device? device = null,
+            global::DataBlocks.Data.IItemTransform? item = null,
+            global::DataBlocks.Data.IBatchTransform? batch = null,
             bool skipBadItems = false) =>
             DataLoaders(items, new global::DataBlocks.Data.DataLoaderOptions
             {
@@ -61,11 +87,14 @@ namespace Demo
         /// <param name="items">The items.</param>
         /// <param name="options">Loader options.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::Demo.RatingsDataLoaders DataLoaders(global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items, global::DataBlocks.Data.DataLoaderOptions options) =>
+        public static global::Demo.RatingsDataLoaders DataLoaders(
+            global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items,
+            global::DataBlocks.Data.DataLoaderOptions options) =>
             new global::Demo.RatingsDataLoaders(Definition, __DataBlocks_Items(items), options);
 
-        private static global::System.Collections.Generic.IReadOnlyList<global::Demo.Rating> __DataBlocks_Items(global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items) =>
-            global::DataBlocks.Data.ItemSource.Collect(() => items, "Ratings items", null);
+        private static global::System.Collections.Generic.IReadOnlyList<global::Demo.Rating> __DataBlocks_Items(
+            global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items) =>
+            global::DataBlocks.Data.ItemSource.Collect(getItems: () => items, member: "Ratings items", source: null);
     }
 
     /// <summary>An item of <see cref="Ratings"/> as its getters see it: one value per block.</summary>
@@ -107,7 +136,10 @@ namespace Demo
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed record RatingsPrediction(float Stars);
 
-    /// <summary>The typed datasets of <see cref="Ratings"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>
+    /// <summary>
+    /// The typed datasets of <see cref="Ratings"/>: items with their getter values, split, blocks set up.
+    /// fastai: <c>Datasets</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class RatingsDatasets
     {
@@ -119,34 +151,46 @@ namespace Demo
         public global::DataBlocks.Data.Datasets<global::Demo.Rating> Inner { get; }
 
         /// <summary>The training split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.RatingsItem> Train => new global::DataBlocks.Data.ItemList<global::Demo.RatingsItem>(Inner.TrainIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.RatingsItem> Train => new(Inner.TrainIndices, Item);
 
         /// <summary>The validation split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.RatingsItem> Valid => new global::DataBlocks.Data.ItemList<global::Demo.RatingsItem>(Inner.ValidIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.RatingsItem> Valid => new(Inner.ValidIndices, Item);
 
         /// <summary>Items left out as bad, with the reason for each.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::DataBlocks.Data.SkippedItem> Skipped => Inner.Skipped;
 
         /// <summary>The getter values of the item at dataset index <paramref name="index"/>.</summary>
         /// <param name="index">An index into the items [GetItems] returned.</param>
-        public global::Demo.RatingsItem Item(int index) => new global::Demo.RatingsItem(Inner.Value<int>(0, index), Inner.Value<global::System.Guid>(1, index), Inner.Value<float>(2, index));
+        public global::Demo.RatingsItem Item(int index) => new(
+            Inner.Value<int>(0, index),
+            Inner.Value<global::System.Guid>(1, index),
+            Inner.Value<float>(2, index));
+
+        private global::DataBlocks.BlockTypes.CategoricalCodec<int> __DataBlocks_UserCodec =>
+            (global::DataBlocks.BlockTypes.CategoricalCodec<int>)Inner.Codecs[0];
 
         /// <summary>The classes of <c>User</c> in index order, built from the training split.</summary>
-        public global::DataBlocks.Data.Vocab<int> UserVocab => ((global::DataBlocks.BlockTypes.CategoricalCodec<int>)Inner.Codecs[0]).Vocab;
+        public global::DataBlocks.Data.Vocab<int> UserVocab => __DataBlocks_UserCodec.Vocab;
 
         /// <summary>The value of an encoded <c>User</c> index.</summary>
         /// <param name="index">A class index.</param>
         public int DecodeUser(long index) => UserVocab.Decode(index);
 
+        private global::DataBlocks.BlockTypes.CategoricalCodec<global::System.Guid> __DataBlocks_MovieCodec =>
+            (global::DataBlocks.BlockTypes.CategoricalCodec<global::System.Guid>)Inner.Codecs[1];
+
         /// <summary>The classes of <c>Movie</c> in index order, built from the training split.</summary>
-        public global::DataBlocks.Data.Vocab<global::System.Guid> MovieVocab => ((global::DataBlocks.BlockTypes.CategoricalCodec<global::System.Guid>)Inner.Codecs[1]).Vocab;
+        public global::DataBlocks.Data.Vocab<global::System.Guid> MovieVocab => __DataBlocks_MovieCodec.Vocab;
 
         /// <summary>The value of an encoded <c>Movie</c> index.</summary>
         /// <param name="index">A class index.</param>
         public global::System.Guid DecodeMovie(long index) => MovieVocab.Decode(index);
     }
 
-    /// <summary>The training and validation loaders of <see cref="Ratings"/>, handing out <see cref="RatingsBatch"/>. fastai: <c>DataLoaders</c>.</summary>
+    /// <summary>
+    /// The training and validation loaders of <see cref="Ratings"/>, handing out <see cref="RatingsBatch"/>.
+    /// fastai: <c>DataLoaders</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class RatingsDataLoaders : global::DataBlocks.Data.DataLoaders<global::Demo.Rating, global::Demo.RatingsBatch>
     {
@@ -154,23 +198,33 @@ namespace Demo
         /// <param name="definition">The DataBlock definition.</param>
         /// <param name="items">The items.</param>
         /// <param name="options">Loader options.</param>
-        public RatingsDataLoaders(global::DataBlocks.Data.DataBlockDefinition<global::Demo.Rating> definition, global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items, global::DataBlocks.Data.DataLoaderOptions options)
+        public RatingsDataLoaders(
+            global::DataBlocks.Data.DataBlockDefinition<global::Demo.Rating> definition,
+            global::System.Collections.Generic.IEnumerable<global::Demo.Rating> items,
+            global::DataBlocks.Data.DataLoaderOptions options)
             : base(definition, items, options, static raw => new global::Demo.RatingsBatch(raw))
         {
         }
 
         /// <summary>The typed datasets behind the loaders.</summary>
-        public global::Demo.RatingsDatasets TypedDatasets => new global::Demo.RatingsDatasets(Datasets);
+        public global::Demo.RatingsDatasets TypedDatasets => new(Datasets);
+
+        private global::DataBlocks.BlockTypes.CategoricalCodec<int> __DataBlocks_UserCodec =>
+            (global::DataBlocks.BlockTypes.CategoricalCodec<int>)Codecs[0];
 
         /// <summary>The classes of <c>User</c> in index order, built from the training split.</summary>
-        public global::DataBlocks.Data.Vocab<int> UserVocab => ((global::DataBlocks.BlockTypes.CategoricalCodec<int>)Codecs[0]).Vocab;
+        public global::DataBlocks.Data.Vocab<int> UserVocab => __DataBlocks_UserCodec.Vocab;
+
+        private global::DataBlocks.BlockTypes.CategoricalCodec<global::System.Guid> __DataBlocks_MovieCodec =>
+            (global::DataBlocks.BlockTypes.CategoricalCodec<global::System.Guid>)Codecs[1];
 
         /// <summary>The classes of <c>Movie</c> in index order, built from the training split.</summary>
-        public global::DataBlocks.Data.Vocab<global::System.Guid> MovieVocab => ((global::DataBlocks.BlockTypes.CategoricalCodec<global::System.Guid>)Codecs[1]).Vocab;
+        public global::DataBlocks.Data.Vocab<global::System.Guid> MovieVocab => __DataBlocks_MovieCodec.Vocab;
 
         /// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>
         /// <param name="activated">Model outputs after the loss's activation, batch dimension first.</param>
-        public global::System.Collections.Generic.IReadOnlyList<global::Demo.RatingsPrediction> DecodePredictions(global::TorchSharp.torch.Tensor activated)
+        public global::System.Collections.Generic.IReadOnlyList<global::Demo.RatingsPrediction> DecodePredictions(
+            global::TorchSharp.torch.Tensor activated)
         {
             float[][] rows = global::DataBlocks.Data.Predictions.Rows(activated);
             var result = new global::Demo.RatingsPrediction[rows.Length];

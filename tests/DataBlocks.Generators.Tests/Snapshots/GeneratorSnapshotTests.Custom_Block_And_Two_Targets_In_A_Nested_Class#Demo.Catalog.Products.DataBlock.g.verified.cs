@@ -11,17 +11,33 @@ namespace Demo
 
             /// <summary>The runtime description of the <see cref="Products"/> DataBlock: its fields, splitter and transforms.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-            public static global::DataBlocks.Data.DataBlockDefinition<string> Definition => __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<string>(
-                "Products",
-                new global::DataBlocks.Data.FieldDefinition<string>[]
-                {
-                    new global::DataBlocks.Data.FieldDefinition<string, string>("Image", "Products (the item itself, ImageBlock)", true, static item => item, new global::DataBlocks.BlockTypes.ImageFileBlock()),
-                    new global::DataBlocks.Data.FieldDefinition<string, string>("Kind", "Products.Kind", false, static item => global::Demo.Catalog.Products.Kind(item)!, new global::Demo.SortedCats()),
-                    new global::DataBlocks.Data.FieldDefinition<string, global::System.Collections.Generic.IEnumerable<float>>("SizeValue", "Products.Size", false, static item => global::Demo.Catalog.Products.Size(item)!, new global::DataBlocks.BlockTypes.RegressionVectorBlock<float>()),
-                },
-                global::Demo.Catalog.Products.Split,
-                null,
-                null);
+            public static global::DataBlocks.Data.DataBlockDefinition<string> Definition =>
+                __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<string>(
+                    name: "Products",
+                    fields: new global::DataBlocks.Data.FieldDefinition<string>[]
+                    {
+                        new global::DataBlocks.Data.FieldDefinition<string, string>(
+                            name: "Image",
+                            member: "Products (the item itself, ImageBlock)",
+                            isInput: true,
+                            getter: static item => item,
+                            block: new global::DataBlocks.BlockTypes.ImageFileBlock()),
+                        new global::DataBlocks.Data.FieldDefinition<string, string>(
+                            name: "Kind",
+                            member: "Products.Kind",
+                            isInput: false,
+                            getter: static item => global::Demo.Catalog.Products.Kind(item)!,
+                            block: new global::Demo.SortedCats()),
+                        new global::DataBlocks.Data.FieldDefinition<string, global::System.Collections.Generic.IEnumerable<float>>(
+                            name: "SizeValue",
+                            member: "Products.Size",
+                            isInput: false,
+                            getter: static item => global::Demo.Catalog.Products.Size(item)!,
+                            block: new global::DataBlocks.BlockTypes.RegressionVectorBlock<float>()),
+                    },
+                    splitter: global::Demo.Catalog.Products.Split,
+                    itemTransforms: null,
+                    batchTransforms: null);
 
             /// <summary>
             /// Lists the items, runs every getter, splits them and sets up every block on the training split.
@@ -30,11 +46,15 @@ namespace Demo
             /// <param name="items">The items.</param>
             /// <param name="options">Whether to skip (and report) bad items instead of failing at the first.</param>
             [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-            public static global::Demo.Catalog.ProductsDatasets Datasets(global::System.Collections.Generic.IEnumerable<string> items, global::DataBlocks.Data.DatasetsOptions? options = null) =>
-                new global::Demo.Catalog.ProductsDatasets(global::DataBlocks.Data.Datasets<string>.Create(Definition, __DataBlocks_Items(items), options));
+            public static global::Demo.Catalog.ProductsDatasets Datasets(
+                global::System.Collections.Generic.IEnumerable<string> items,
+                global::DataBlocks.Data.DatasetsOptions? options = null) =>
+                new global::Demo.Catalog.ProductsDatasets(
+                    global::DataBlocks.Data.Datasets<string>.Create(Definition, __DataBlocks_Items(items), options));
 
             /// <summary>
-            /// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
+            /// Builds the training loader (shuffled, drop_last) and the validation loader.
+            /// fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
             /// </summary>
             /// <param name="items">The items.</param>
             /// <param name="bs">Items per batch.</param>
@@ -45,8 +65,14 @@ namespace Demo
             /// <param name="batch">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>
             /// <param name="skipBadItems">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>
             [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-            public static global::Demo.Catalog.ProductsDataLoaders DataLoaders(global::System.Collections.Generic.IEnumerable<string> items, int bs = 64, int? seed = null, int? workers = null,
-                global::TorchSharp.torch.Device? device = null, global::DataBlocks.Data.IItemTransform? item = null, global::DataBlocks.Data.IBatchTransform? batch = null,
+            public static global::Demo.Catalog.ProductsDataLoaders DataLoaders(
+                global::System.Collections.Generic.IEnumerable<string> items,
+                int bs = 64,
+                int? seed = null,
+                int? workers = null,
+                global::TorchSharp.torch.Device? device = null,
+                global::DataBlocks.Data.IItemTransform? item = null,
+                global::DataBlocks.Data.IBatchTransform? batch = null,
                 bool skipBadItems = false) =>
                 DataLoaders(items, new global::DataBlocks.Data.DataLoaderOptions
                 {
@@ -63,11 +89,14 @@ namespace Demo
             /// <param name="items">The items.</param>
             /// <param name="options">Loader options.</param>
             [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-            public static global::Demo.Catalog.ProductsDataLoaders DataLoaders(global::System.Collections.Generic.IEnumerable<string> items, global::DataBlocks.Data.DataLoaderOptions options) =>
+            public static global::Demo.Catalog.ProductsDataLoaders DataLoaders(
+                global::System.Collections.Generic.IEnumerable<string> items,
+                global::DataBlocks.Data.DataLoaderOptions options) =>
                 new global::Demo.Catalog.ProductsDataLoaders(Definition, __DataBlocks_Items(items), options);
 
-            private static global::System.Collections.Generic.IReadOnlyList<string> __DataBlocks_Items(global::System.Collections.Generic.IEnumerable<string> items) =>
-                global::DataBlocks.Data.ItemSource.Collect(() => items, "Products items", null);
+            private static global::System.Collections.Generic.IReadOnlyList<string> __DataBlocks_Items(
+                global::System.Collections.Generic.IEnumerable<string> items) =>
+                global::DataBlocks.Data.ItemSource.Collect(getItems: () => items, member: "Products items", source: null);
         }
 
         /// <summary>An item of <see cref="Products"/> as its getters see it: one value per block.</summary>
@@ -75,7 +104,19 @@ namespace Demo
         /// <param name="Kind"><c>Kind</c> (SortedCats, target).</param>
         /// <param name="SizeValue"><c>SizeValue</c> (RegressionBlock, target).</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public sealed record ProductsItem(string Image, string Kind, float[] SizeValue);
+        public sealed record ProductsItem(string Image, string Kind, float[] SizeValue)
+        {
+            private bool PrintMembers(global::System.Text.StringBuilder builder)
+            {
+                builder.Append("Image = ").Append(this.Image);
+                builder.Append(", Kind = ").Append(this.Kind);
+                builder.Append(", SizeValue = ").Append(__DataBlocks_List(this.SizeValue));
+                return true;
+            }
+
+            private static string __DataBlocks_List<T>(global::System.Collections.Generic.IEnumerable<T>? values) =>
+                values is null ? "null" : "[" + string.Join(", ", values) + "]";
+        }
 
         /// <summary>A batch of <see cref="Products"/> on the loader's device. Disposing it disposes its tensors.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
@@ -104,7 +145,10 @@ namespace Demo
             public void Dispose() => Raw.Dispose();
         }
 
-        /// <summary>The typed datasets of <see cref="Products"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>
+        /// <summary>
+        /// The typed datasets of <see cref="Products"/>: items with their getter values, split, blocks set up.
+        /// fastai: <c>Datasets</c>.
+        /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
         public sealed class ProductsDatasets
         {
@@ -116,27 +160,36 @@ namespace Demo
             public global::DataBlocks.Data.Datasets<string> Inner { get; }
 
             /// <summary>The training split, typed.</summary>
-            public global::DataBlocks.Data.ItemList<global::Demo.Catalog.ProductsItem> Train => new global::DataBlocks.Data.ItemList<global::Demo.Catalog.ProductsItem>(Inner.TrainIndices, Item);
+            public global::DataBlocks.Data.ItemList<global::Demo.Catalog.ProductsItem> Train => new(Inner.TrainIndices, Item);
 
             /// <summary>The validation split, typed.</summary>
-            public global::DataBlocks.Data.ItemList<global::Demo.Catalog.ProductsItem> Valid => new global::DataBlocks.Data.ItemList<global::Demo.Catalog.ProductsItem>(Inner.ValidIndices, Item);
+            public global::DataBlocks.Data.ItemList<global::Demo.Catalog.ProductsItem> Valid => new(Inner.ValidIndices, Item);
 
             /// <summary>Items left out as bad, with the reason for each.</summary>
             public global::System.Collections.Generic.IReadOnlyList<global::DataBlocks.Data.SkippedItem> Skipped => Inner.Skipped;
 
             /// <summary>The getter values of the item at dataset index <paramref name="index"/>.</summary>
             /// <param name="index">An index into the items [GetItems] returned.</param>
-            public global::Demo.Catalog.ProductsItem Item(int index) => new global::Demo.Catalog.ProductsItem(Inner.Value<string>(0, index), Inner.Value<string>(1, index), Inner.Value<float[]>(2, index));
+            public global::Demo.Catalog.ProductsItem Item(int index) => new(
+                Inner.Value<string>(0, index),
+                Inner.Value<string>(1, index),
+                Inner.Value<float[]>(2, index));
+
+            private global::DataBlocks.BlockTypes.CategoryCodec<string> __DataBlocks_KindCodec =>
+                (global::DataBlocks.BlockTypes.CategoryCodec<string>)Inner.Codecs[1];
 
             /// <summary>The classes of <c>Kind</c> in index order, built from the training split.</summary>
-            public global::DataBlocks.Data.Vocab<string> KindVocab => ((global::DataBlocks.BlockTypes.CategoryCodec<string>)Inner.Codecs[1]).Vocab;
+            public global::DataBlocks.Data.Vocab<string> KindVocab => __DataBlocks_KindCodec.Vocab;
 
             /// <summary>The value of an encoded <c>Kind</c> index.</summary>
             /// <param name="index">A class index.</param>
             public string DecodeKind(long index) => KindVocab.Decode(index);
         }
 
-        /// <summary>The training and validation loaders of <see cref="Products"/>, handing out <see cref="ProductsBatch"/>. fastai: <c>DataLoaders</c>.</summary>
+        /// <summary>
+        /// The training and validation loaders of <see cref="Products"/>, handing out <see cref="ProductsBatch"/>.
+        /// fastai: <c>DataLoaders</c>.
+        /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
         public sealed class ProductsDataLoaders : global::DataBlocks.Data.DataLoaders<string, global::Demo.Catalog.ProductsBatch>
         {
@@ -144,16 +197,22 @@ namespace Demo
             /// <param name="definition">The DataBlock definition.</param>
             /// <param name="items">The items.</param>
             /// <param name="options">Loader options.</param>
-            public ProductsDataLoaders(global::DataBlocks.Data.DataBlockDefinition<string> definition, global::System.Collections.Generic.IEnumerable<string> items, global::DataBlocks.Data.DataLoaderOptions options)
+            public ProductsDataLoaders(
+                global::DataBlocks.Data.DataBlockDefinition<string> definition,
+                global::System.Collections.Generic.IEnumerable<string> items,
+                global::DataBlocks.Data.DataLoaderOptions options)
                 : base(definition, items, options, static raw => new global::Demo.Catalog.ProductsBatch(raw))
             {
             }
 
             /// <summary>The typed datasets behind the loaders.</summary>
-            public global::Demo.Catalog.ProductsDatasets TypedDatasets => new global::Demo.Catalog.ProductsDatasets(Datasets);
+            public global::Demo.Catalog.ProductsDatasets TypedDatasets => new(Datasets);
+
+            private global::DataBlocks.BlockTypes.CategoryCodec<string> __DataBlocks_KindCodec =>
+                (global::DataBlocks.BlockTypes.CategoryCodec<string>)Codecs[1];
 
             /// <summary>The classes of <c>Kind</c> in index order, built from the training split.</summary>
-            public global::DataBlocks.Data.Vocab<string> KindVocab => ((global::DataBlocks.BlockTypes.CategoryCodec<string>)Codecs[1]).Vocab;
+            public global::DataBlocks.Data.Vocab<string> KindVocab => __DataBlocks_KindCodec.Vocab;
         }
     }
 }

@@ -9,16 +9,27 @@ namespace Demo
 
         /// <summary>The runtime description of the <see cref="DogsCats"/> DataBlock: its fields, splitter and transforms.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::DataBlocks.Data.DataBlockDefinition<string> Definition => __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<string>(
-            "DogsCats",
-            new global::DataBlocks.Data.FieldDefinition<string>[]
-            {
-                new global::DataBlocks.Data.FieldDefinition<string, string>("Photo", "DogsCats.Photo", true, static item => global::Demo.DogsCats.Photo(item)!, new global::DataBlocks.BlockTypes.ImageFileBlock()),
-                new global::DataBlocks.Data.FieldDefinition<string, string>("Kind", "DogsCats.Kind", false, static item => global::Demo.DogsCats.Kind(item)!, new global::DataBlocks.BlockTypes.CategoryBlock<string>()),
-            },
-            global::Demo.DogsCats.Split,
-            null,
-            null);
+        public static global::DataBlocks.Data.DataBlockDefinition<string> Definition =>
+            __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<string>(
+                name: "DogsCats",
+                fields: new global::DataBlocks.Data.FieldDefinition<string>[]
+                {
+                    new global::DataBlocks.Data.FieldDefinition<string, string>(
+                        name: "Photo",
+                        member: "DogsCats.Photo",
+                        isInput: true,
+                        getter: static item => global::Demo.DogsCats.Photo(item)!,
+                        block: new global::DataBlocks.BlockTypes.ImageFileBlock()),
+                    new global::DataBlocks.Data.FieldDefinition<string, string>(
+                        name: "Kind",
+                        member: "DogsCats.Kind",
+                        isInput: false,
+                        getter: static item => global::Demo.DogsCats.Kind(item)!,
+                        block: new global::DataBlocks.BlockTypes.CategoryBlock<string>()),
+                },
+                splitter: global::Demo.DogsCats.Split,
+                itemTransforms: null,
+                batchTransforms: null);
 
         /// <summary>
         /// Lists the items, runs every getter, splits them and sets up every block on the training split.
@@ -31,7 +42,8 @@ namespace Demo
             new global::Demo.DogsCatsDatasets(global::DataBlocks.Data.Datasets<string>.Create(Definition, __DataBlocks_Items(root), options));
 
         /// <summary>
-        /// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
+        /// Builds the training loader (shuffled, drop_last) and the validation loader.
+        /// fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
         /// </summary>
         /// <param name="root">The source given to <c>Files</c> (the [GetItems] method).</param>
         /// <param name="bs">Items per batch.</param>
@@ -42,8 +54,14 @@ namespace Demo
         /// <param name="batch">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>
         /// <param name="skipBadItems">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::Demo.DogsCatsDataLoaders DataLoaders(string root, int bs = 64, int? seed = null, int? workers = null,
-            global::TorchSharp.torch.Device? device = null, global::DataBlocks.Data.IItemTransform? item = null, global::DataBlocks.Data.IBatchTransform? batch = null,
+        public static global::Demo.DogsCatsDataLoaders DataLoaders(
+            string root,
+            int bs = 64,
+            int? seed = null,
+            int? workers = null,
+            global::TorchSharp.torch.Device? device = null,
+            global::DataBlocks.Data.IItemTransform? item = null,
+            global::DataBlocks.Data.IBatchTransform? batch = null,
             bool skipBadItems = false) =>
             DataLoaders(root, new global::DataBlocks.Data.DataLoaderOptions
             {
@@ -64,7 +82,10 @@ namespace Demo
             new global::Demo.DogsCatsDataLoaders(Definition, __DataBlocks_Items(root), options);
 
         private static global::System.Collections.Generic.IReadOnlyList<string> __DataBlocks_Items(string root) =>
-            global::DataBlocks.Data.ItemSource.Collect<string>(() => global::Demo.DogsCats.Files(root)!, "DogsCats.Files", root);
+            global::DataBlocks.Data.ItemSource.Collect<string>(
+                getItems: () => global::Demo.DogsCats.Files(root)!,
+                member: "DogsCats.Files",
+                source: root);
     }
 
     /// <summary>An item of <see cref="DogsCats"/> as its getters see it: one value per block.</summary>
@@ -102,9 +123,24 @@ namespace Demo
     /// <param name="KindIndex">Its index in the vocabulary.</param>
     /// <param name="KindProbabilities">The probability of every class, vocabulary order.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-    public sealed record DogsCatsPrediction(string Kind, int KindIndex, float[] KindProbabilities);
+    public sealed record DogsCatsPrediction(string Kind, int KindIndex, float[] KindProbabilities)
+    {
+        private bool PrintMembers(global::System.Text.StringBuilder builder)
+        {
+            builder.Append("Kind = ").Append(this.Kind);
+            builder.Append(", KindIndex = ").Append(this.KindIndex);
+            builder.Append(", KindProbabilities = ").Append(__DataBlocks_List(this.KindProbabilities));
+            return true;
+        }
 
-    /// <summary>The typed datasets of <see cref="DogsCats"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>
+        private static string __DataBlocks_List<T>(global::System.Collections.Generic.IEnumerable<T>? values) =>
+            values is null ? "null" : "[" + string.Join(", ", values) + "]";
+    }
+
+    /// <summary>
+    /// The typed datasets of <see cref="DogsCats"/>: items with their getter values, split, blocks set up.
+    /// fastai: <c>Datasets</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class DogsCatsDatasets
     {
@@ -116,27 +152,33 @@ namespace Demo
         public global::DataBlocks.Data.Datasets<string> Inner { get; }
 
         /// <summary>The training split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.DogsCatsItem> Train => new global::DataBlocks.Data.ItemList<global::Demo.DogsCatsItem>(Inner.TrainIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.DogsCatsItem> Train => new(Inner.TrainIndices, Item);
 
         /// <summary>The validation split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.DogsCatsItem> Valid => new global::DataBlocks.Data.ItemList<global::Demo.DogsCatsItem>(Inner.ValidIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.DogsCatsItem> Valid => new(Inner.ValidIndices, Item);
 
         /// <summary>Items left out as bad, with the reason for each.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::DataBlocks.Data.SkippedItem> Skipped => Inner.Skipped;
 
         /// <summary>The getter values of the item at dataset index <paramref name="index"/>.</summary>
         /// <param name="index">An index into the items [GetItems] returned.</param>
-        public global::Demo.DogsCatsItem Item(int index) => new global::Demo.DogsCatsItem(Inner.Value<string>(0, index), Inner.Value<string>(1, index));
+        public global::Demo.DogsCatsItem Item(int index) => new(Inner.Value<string>(0, index), Inner.Value<string>(1, index));
+
+        private global::DataBlocks.BlockTypes.CategoryCodec<string> __DataBlocks_KindCodec =>
+            (global::DataBlocks.BlockTypes.CategoryCodec<string>)Inner.Codecs[1];
 
         /// <summary>The classes of <c>Kind</c> in index order, built from the training split.</summary>
-        public global::DataBlocks.Data.Vocab<string> KindVocab => ((global::DataBlocks.BlockTypes.CategoryCodec<string>)Inner.Codecs[1]).Vocab;
+        public global::DataBlocks.Data.Vocab<string> KindVocab => __DataBlocks_KindCodec.Vocab;
 
         /// <summary>The value of an encoded <c>Kind</c> index.</summary>
         /// <param name="index">A class index.</param>
         public string DecodeKind(long index) => KindVocab.Decode(index);
     }
 
-    /// <summary>The training and validation loaders of <see cref="DogsCats"/>, handing out <see cref="DogsCatsBatch"/>. fastai: <c>DataLoaders</c>.</summary>
+    /// <summary>
+    /// The training and validation loaders of <see cref="DogsCats"/>, handing out <see cref="DogsCatsBatch"/>.
+    /// fastai: <c>DataLoaders</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class DogsCatsDataLoaders : global::DataBlocks.Data.DataLoaders<string, global::Demo.DogsCatsBatch>
     {
@@ -144,27 +186,34 @@ namespace Demo
         /// <param name="definition">The DataBlock definition.</param>
         /// <param name="items">The items.</param>
         /// <param name="options">Loader options.</param>
-        public DogsCatsDataLoaders(global::DataBlocks.Data.DataBlockDefinition<string> definition, global::System.Collections.Generic.IEnumerable<string> items, global::DataBlocks.Data.DataLoaderOptions options)
+        public DogsCatsDataLoaders(
+            global::DataBlocks.Data.DataBlockDefinition<string> definition,
+            global::System.Collections.Generic.IEnumerable<string> items,
+            global::DataBlocks.Data.DataLoaderOptions options)
             : base(definition, items, options, static raw => new global::Demo.DogsCatsBatch(raw))
         {
         }
 
         /// <summary>The typed datasets behind the loaders.</summary>
-        public global::Demo.DogsCatsDatasets TypedDatasets => new global::Demo.DogsCatsDatasets(Datasets);
+        public global::Demo.DogsCatsDatasets TypedDatasets => new(Datasets);
+
+        private global::DataBlocks.BlockTypes.CategoryCodec<string> __DataBlocks_KindCodec =>
+            (global::DataBlocks.BlockTypes.CategoryCodec<string>)Codecs[1];
 
         /// <summary>The classes of <c>Kind</c> in index order, built from the training split.</summary>
-        public global::DataBlocks.Data.Vocab<string> KindVocab => ((global::DataBlocks.BlockTypes.CategoryCodec<string>)Codecs[1]).Vocab;
+        public global::DataBlocks.Data.Vocab<string> KindVocab => __DataBlocks_KindCodec.Vocab;
 
         /// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>
         /// <param name="activated">Model outputs after the loss's activation, batch dimension first.</param>
-        public global::System.Collections.Generic.IReadOnlyList<global::Demo.DogsCatsPrediction> DecodePredictions(global::TorchSharp.torch.Tensor activated)
+        public global::System.Collections.Generic.IReadOnlyList<global::Demo.DogsCatsPrediction> DecodePredictions(
+            global::TorchSharp.torch.Tensor activated)
         {
             float[][] rows = global::DataBlocks.Data.Predictions.Rows(activated);
             var result = new global::Demo.DogsCatsPrediction[rows.Length];
             for (int i = 0; i < rows.Length; i++)
             {
                 int best = global::DataBlocks.Data.Predictions.ArgMax(rows[i]);
-                result[i] = new global::Demo.DogsCatsPrediction(((global::DataBlocks.BlockTypes.CategoryCodec<string>)Codecs[1]).Vocab.Decode(best), best, rows[i]);
+                result[i] = new global::Demo.DogsCatsPrediction(KindVocab.Decode(best), best, rows[i]);
             }
             return result;
         }

@@ -9,16 +9,27 @@ namespace Demo
 
         /// <summary>The runtime description of the <see cref="Planet"/> DataBlock: its fields, splitter and transforms.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::DataBlocks.Data.DataBlockDefinition<global::Demo.PlanetRow> Definition => __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<global::Demo.PlanetRow>(
-            "Planet",
-            new global::DataBlocks.Data.FieldDefinition<global::Demo.PlanetRow>[]
-            {
-                new global::DataBlocks.Data.FieldDefinition<global::Demo.PlanetRow, string>("Image", "Planet.Image", true, static item => global::Demo.Planet.Image(item)!, new global::DataBlocks.BlockTypes.ImageFileBlock()),
-                new global::DataBlocks.Data.FieldDefinition<global::Demo.PlanetRow, global::System.Collections.Generic.IEnumerable<string>>("Tags", "Planet.Tags", false, static item => global::Demo.Planet.Tags(item)!, new global::DataBlocks.BlockTypes.MultiCategoryBlock<string>()),
-            },
-            global::Demo.Planet.Split,
-            new global::DataBlocks.Data.IItemTransform?[] { global::Demo.Planet.Size },
-            global::Demo.Planet.Batch);
+        public static global::DataBlocks.Data.DataBlockDefinition<global::Demo.PlanetRow> Definition =>
+            __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<global::Demo.PlanetRow>(
+                name: "Planet",
+                fields: new global::DataBlocks.Data.FieldDefinition<global::Demo.PlanetRow>[]
+                {
+                    new global::DataBlocks.Data.FieldDefinition<global::Demo.PlanetRow, string>(
+                        name: "Image",
+                        member: "Planet.Image",
+                        isInput: true,
+                        getter: static item => global::Demo.Planet.Image(item)!,
+                        block: new global::DataBlocks.BlockTypes.ImageFileBlock()),
+                    new global::DataBlocks.Data.FieldDefinition<global::Demo.PlanetRow, global::System.Collections.Generic.IEnumerable<string>>(
+                        name: "Tags",
+                        member: "Planet.Tags",
+                        isInput: false,
+                        getter: static item => global::Demo.Planet.Tags(item)!,
+                        block: new global::DataBlocks.BlockTypes.MultiCategoryBlock<string>()),
+                },
+                splitter: global::Demo.Planet.Split,
+                itemTransforms: new global::DataBlocks.Data.IItemTransform?[] { global::Demo.Planet.Size },
+                batchTransforms: global::Demo.Planet.Batch);
 
         /// <summary>
         /// Lists the items, runs every getter, splits them and sets up every block on the training split.
@@ -28,10 +39,12 @@ namespace Demo
         /// <param name="options">Whether to skip (and report) bad items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
         public static global::Demo.PlanetDatasets Datasets(string root, global::DataBlocks.Data.DatasetsOptions? options = null) =>
-            new global::Demo.PlanetDatasets(global::DataBlocks.Data.Datasets<global::Demo.PlanetRow>.Create(Definition, __DataBlocks_Items(root), options));
+            new global::Demo.PlanetDatasets(
+                global::DataBlocks.Data.Datasets<global::Demo.PlanetRow>.Create(Definition, __DataBlocks_Items(root), options));
 
         /// <summary>
-        /// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
+        /// Builds the training loader (shuffled, drop_last) and the validation loader.
+        /// fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
         /// </summary>
         /// <param name="root">The source given to <c>Rows</c> (the [GetItems] method).</param>
         /// <param name="bs">Items per batch.</param>
@@ -42,8 +55,14 @@ namespace Demo
         /// <param name="batch">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>
         /// <param name="skipBadItems">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::Demo.PlanetDataLoaders DataLoaders(string root, int bs = 64, int? seed = null, int? workers = null,
-            global::TorchSharp.torch.Device? device = null, global::DataBlocks.Data.IItemTransform? item = null, global::DataBlocks.Data.IBatchTransform? batch = null,
+        public static global::Demo.PlanetDataLoaders DataLoaders(
+            string root,
+            int bs = 64,
+            int? seed = null,
+            int? workers = null,
+            global::TorchSharp.torch.Device? device = null,
+            global::DataBlocks.Data.IItemTransform? item = null,
+            global::DataBlocks.Data.IBatchTransform? batch = null,
             bool skipBadItems = false) =>
             DataLoaders(root, new global::DataBlocks.Data.DataLoaderOptions
             {
@@ -64,14 +83,28 @@ namespace Demo
             new global::Demo.PlanetDataLoaders(Definition, __DataBlocks_Items(root), options);
 
         private static global::System.Collections.Generic.IReadOnlyList<global::Demo.PlanetRow> __DataBlocks_Items(string root) =>
-            global::DataBlocks.Data.ItemSource.Collect<global::Demo.PlanetRow>(() => global::Demo.Planet.Rows(root)!, "Planet.Rows", root);
+            global::DataBlocks.Data.ItemSource.Collect<global::Demo.PlanetRow>(
+                getItems: () => global::Demo.Planet.Rows(root)!,
+                member: "Planet.Rows",
+                source: root);
     }
 
     /// <summary>An item of <see cref="Planet"/> as its getters see it: one value per block.</summary>
     /// <param name="Image"><c>Image</c> (ImageBlock, input).</param>
     /// <param name="Tags"><c>Tags</c> (MultiCategoryBlock, target).</param>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-    public sealed record PlanetItem(string Image, global::System.Collections.Generic.IEnumerable<string> Tags);
+    public sealed record PlanetItem(string Image, global::System.Collections.Generic.IEnumerable<string> Tags)
+    {
+        private bool PrintMembers(global::System.Text.StringBuilder builder)
+        {
+            builder.Append("Image = ").Append(this.Image);
+            builder.Append(", Tags = ").Append(__DataBlocks_List(this.Tags));
+            return true;
+        }
+
+        private static string __DataBlocks_List<T>(global::System.Collections.Generic.IEnumerable<T>? values) =>
+            values is null ? "null" : "[" + string.Join(", ", values) + "]";
+    }
 
     /// <summary>A batch of <see cref="Planet"/> on the loader's device. Disposing it disposes its tensors.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
@@ -101,9 +134,23 @@ namespace Demo
     /// <param name="Tags">The labels whose probability is above the threshold.</param>
     /// <param name="TagsProbabilities">The probability of every label, vocabulary order.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-    public sealed record PlanetPrediction(global::System.Collections.Generic.IReadOnlyList<string> Tags, float[] TagsProbabilities);
+    public sealed record PlanetPrediction(global::System.Collections.Generic.IReadOnlyList<string> Tags, float[] TagsProbabilities)
+    {
+        private bool PrintMembers(global::System.Text.StringBuilder builder)
+        {
+            builder.Append("Tags = ").Append(__DataBlocks_List(this.Tags));
+            builder.Append(", TagsProbabilities = ").Append(__DataBlocks_List(this.TagsProbabilities));
+            return true;
+        }
 
-    /// <summary>The typed datasets of <see cref="Planet"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>
+        private static string __DataBlocks_List<T>(global::System.Collections.Generic.IEnumerable<T>? values) =>
+            values is null ? "null" : "[" + string.Join(", ", values) + "]";
+    }
+
+    /// <summary>
+    /// The typed datasets of <see cref="Planet"/>: items with their getter values, split, blocks set up.
+    /// fastai: <c>Datasets</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class PlanetDatasets
     {
@@ -115,23 +162,31 @@ namespace Demo
         public global::DataBlocks.Data.Datasets<global::Demo.PlanetRow> Inner { get; }
 
         /// <summary>The training split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.PlanetItem> Train => new global::DataBlocks.Data.ItemList<global::Demo.PlanetItem>(Inner.TrainIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.PlanetItem> Train => new(Inner.TrainIndices, Item);
 
         /// <summary>The validation split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.PlanetItem> Valid => new global::DataBlocks.Data.ItemList<global::Demo.PlanetItem>(Inner.ValidIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.PlanetItem> Valid => new(Inner.ValidIndices, Item);
 
         /// <summary>Items left out as bad, with the reason for each.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::DataBlocks.Data.SkippedItem> Skipped => Inner.Skipped;
 
         /// <summary>The getter values of the item at dataset index <paramref name="index"/>.</summary>
         /// <param name="index">An index into the items [GetItems] returned.</param>
-        public global::Demo.PlanetItem Item(int index) => new global::Demo.PlanetItem(Inner.Value<string>(0, index), Inner.Value<global::System.Collections.Generic.IEnumerable<string>>(1, index));
+        public global::Demo.PlanetItem Item(int index) => new(
+            Inner.Value<string>(0, index),
+            Inner.Value<global::System.Collections.Generic.IEnumerable<string>>(1, index));
+
+        private global::DataBlocks.BlockTypes.MultiCategoryCodec<string> __DataBlocks_TagsCodec =>
+            (global::DataBlocks.BlockTypes.MultiCategoryCodec<string>)Inner.Codecs[1];
 
         /// <summary>The labels of <c>Tags</c> in index order, built from the training split.</summary>
-        public global::DataBlocks.Data.Vocab<string> TagsVocab => ((global::DataBlocks.BlockTypes.MultiCategoryCodec<string>)Inner.Codecs[1]).Vocab;
+        public global::DataBlocks.Data.Vocab<string> TagsVocab => __DataBlocks_TagsCodec.Vocab;
     }
 
-    /// <summary>The training and validation loaders of <see cref="Planet"/>, handing out <see cref="PlanetBatch"/>. fastai: <c>DataLoaders</c>.</summary>
+    /// <summary>
+    /// The training and validation loaders of <see cref="Planet"/>, handing out <see cref="PlanetBatch"/>.
+    /// fastai: <c>DataLoaders</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class PlanetDataLoaders : global::DataBlocks.Data.DataLoaders<global::Demo.PlanetRow, global::Demo.PlanetBatch>
     {
@@ -139,26 +194,33 @@ namespace Demo
         /// <param name="definition">The DataBlock definition.</param>
         /// <param name="items">The items.</param>
         /// <param name="options">Loader options.</param>
-        public PlanetDataLoaders(global::DataBlocks.Data.DataBlockDefinition<global::Demo.PlanetRow> definition, global::System.Collections.Generic.IEnumerable<global::Demo.PlanetRow> items, global::DataBlocks.Data.DataLoaderOptions options)
+        public PlanetDataLoaders(
+            global::DataBlocks.Data.DataBlockDefinition<global::Demo.PlanetRow> definition,
+            global::System.Collections.Generic.IEnumerable<global::Demo.PlanetRow> items,
+            global::DataBlocks.Data.DataLoaderOptions options)
             : base(definition, items, options, static raw => new global::Demo.PlanetBatch(raw))
         {
         }
 
         /// <summary>The typed datasets behind the loaders.</summary>
-        public global::Demo.PlanetDatasets TypedDatasets => new global::Demo.PlanetDatasets(Datasets);
+        public global::Demo.PlanetDatasets TypedDatasets => new(Datasets);
+
+        private global::DataBlocks.BlockTypes.MultiCategoryCodec<string> __DataBlocks_TagsCodec =>
+            (global::DataBlocks.BlockTypes.MultiCategoryCodec<string>)Codecs[1];
 
         /// <summary>The labels of <c>Tags</c> in index order, built from the training split.</summary>
-        public global::DataBlocks.Data.Vocab<string> TagsVocab => ((global::DataBlocks.BlockTypes.MultiCategoryCodec<string>)Codecs[1]).Vocab;
+        public global::DataBlocks.Data.Vocab<string> TagsVocab => __DataBlocks_TagsCodec.Vocab;
 
         /// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>
         /// <param name="activated">Model outputs after the loss's activation, batch dimension first.</param>
-        public global::System.Collections.Generic.IReadOnlyList<global::Demo.PlanetPrediction> DecodePredictions(global::TorchSharp.torch.Tensor activated)
+        public global::System.Collections.Generic.IReadOnlyList<global::Demo.PlanetPrediction> DecodePredictions(
+            global::TorchSharp.torch.Tensor activated)
         {
             float[][] rows = global::DataBlocks.Data.Predictions.Rows(activated);
             var result = new global::Demo.PlanetPrediction[rows.Length];
             for (int i = 0; i < rows.Length; i++)
             {
-                result[i] = new global::Demo.PlanetPrediction(((global::DataBlocks.BlockTypes.MultiCategoryCodec<string>)Codecs[1]).Decode(rows[i]), rows[i]);
+                result[i] = new global::Demo.PlanetPrediction(__DataBlocks_TagsCodec.Decode(rows[i]), rows[i]);
             }
             return result;
         }

@@ -9,16 +9,30 @@ namespace Demo
 
         /// <summary>The runtime description of the <see cref="Faces"/> DataBlock: its fields, splitter and transforms.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::DataBlocks.Data.DataBlockDefinition<global::Demo.Face> Definition => __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<global::Demo.Face>(
-            "Faces",
-            new global::DataBlocks.Data.FieldDefinition<global::Demo.Face>[]
-            {
-                new global::DataBlocks.Data.FieldDefinition<global::Demo.Face, string>("Photo", "Faces.Photo", true, static item => global::Demo.Faces.Photo(item)!, new global::DataBlocks.BlockTypes.ImageFileBlock()),
-                new global::DataBlocks.Data.FieldDefinition<global::Demo.Face, global::System.Collections.Generic.IEnumerable<global::System.Numerics.Vector2>>("Landmarks", "Faces.Landmarks", false, static item => global::Demo.Faces.Landmarks(item)!, new global::DataBlocks.BlockTypes.PointBlock<global::System.Numerics.Vector2>()),
-            },
-            new global::DataBlocks.Data.FuncSplitter<global::Demo.Face>(static item => global::Demo.Faces.IsValid(item), "Faces.IsValid"),
-            null,
-            null);
+        public static global::DataBlocks.Data.DataBlockDefinition<global::Demo.Face> Definition =>
+            __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<global::Demo.Face>(
+                name: "Faces",
+                fields: new global::DataBlocks.Data.FieldDefinition<global::Demo.Face>[]
+                {
+                    new global::DataBlocks.Data.FieldDefinition<global::Demo.Face, string>(
+                        name: "Photo",
+                        member: "Faces.Photo",
+                        isInput: true,
+                        getter: static item => global::Demo.Faces.Photo(item)!,
+                        block: new global::DataBlocks.BlockTypes.ImageFileBlock()),
+                    new global::DataBlocks.Data.FieldDefinition<global::Demo.Face,
+                            global::System.Collections.Generic.IEnumerable<global::System.Numerics.Vector2>>(
+                        name: "Landmarks",
+                        member: "Faces.Landmarks",
+                        isInput: false,
+                        getter: static item => global::Demo.Faces.Landmarks(item)!,
+                        block: new global::DataBlocks.BlockTypes.PointBlock<global::System.Numerics.Vector2>()),
+                },
+                splitter: new global::DataBlocks.Data.FuncSplitter<global::Demo.Face>(
+                    static item => global::Demo.Faces.IsValid(item),
+                    "Faces.IsValid"),
+                itemTransforms: null,
+                batchTransforms: null);
 
         /// <summary>
         /// Lists the items, runs every getter, splits them and sets up every block on the training split.
@@ -31,7 +45,8 @@ namespace Demo
             new global::Demo.FacesDatasets(global::DataBlocks.Data.Datasets<global::Demo.Face>.Create(Definition, __DataBlocks_Items(csv), options));
 
         /// <summary>
-        /// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
+        /// Builds the training loader (shuffled, drop_last) and the validation loader.
+        /// fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
         /// </summary>
         /// <param name="csv">The source given to <c>Read</c> (the [GetItems] method).</param>
         /// <param name="bs">Items per batch.</param>
@@ -42,8 +57,14 @@ namespace Demo
         /// <param name="batch">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>
         /// <param name="skipBadItems">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::Demo.FacesDataLoaders DataLoaders(string csv, int bs = 64, int? seed = null, int? workers = null,
-            global::TorchSharp.torch.Device? device = null, global::DataBlocks.Data.IItemTransform? item = null, global::DataBlocks.Data.IBatchTransform? batch = null,
+        public static global::Demo.FacesDataLoaders DataLoaders(
+            string csv,
+            int bs = 64,
+            int? seed = null,
+            int? workers = null,
+            global::TorchSharp.torch.Device? device = null,
+            global::DataBlocks.Data.IItemTransform? item = null,
+            global::DataBlocks.Data.IBatchTransform? batch = null,
             bool skipBadItems = false) =>
             DataLoaders(csv, new global::DataBlocks.Data.DataLoaderOptions
             {
@@ -64,14 +85,28 @@ namespace Demo
             new global::Demo.FacesDataLoaders(Definition, __DataBlocks_Items(csv), options);
 
         private static global::System.Collections.Generic.IReadOnlyList<global::Demo.Face> __DataBlocks_Items(string csv) =>
-            global::DataBlocks.Data.ItemSource.Collect<global::Demo.Face>(() => global::Demo.Faces.Read(csv)!, "Faces.Read", csv);
+            global::DataBlocks.Data.ItemSource.Collect<global::Demo.Face>(
+                getItems: () => global::Demo.Faces.Read(csv)!,
+                member: "Faces.Read",
+                source: csv);
     }
 
     /// <summary>An item of <see cref="Faces"/> as its getters see it: one value per block.</summary>
     /// <param name="Photo"><c>Photo</c> (ImageBlock, input).</param>
     /// <param name="Landmarks"><c>Landmarks</c> (PointBlock, target).</param>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-    internal sealed record FacesItem(string Photo, global::System.Numerics.Vector2[] Landmarks);
+    internal sealed record FacesItem(string Photo, global::System.Numerics.Vector2[] Landmarks)
+    {
+        private bool PrintMembers(global::System.Text.StringBuilder builder)
+        {
+            builder.Append("Photo = ").Append(this.Photo);
+            builder.Append(", Landmarks = ").Append(__DataBlocks_List(this.Landmarks));
+            return true;
+        }
+
+        private static string __DataBlocks_List<T>(global::System.Collections.Generic.IEnumerable<T>? values) =>
+            values is null ? "null" : "[" + string.Join(", ", values) + "]";
+    }
 
     /// <summary>A batch of <see cref="Faces"/> on the loader's device. Disposing it disposes its tensors.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
@@ -100,9 +135,22 @@ namespace Demo
     /// <summary>A decoded prediction of <see cref="Faces"/>'s target <c>Landmarks</c>.</summary>
     /// <param name="Landmarks">The predicted points in [-1, 1] image coordinates (-1 = left/top edge, +1 = right/bottom).</param>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-    internal sealed record FacesPrediction(global::System.Numerics.Vector2[] Landmarks);
+    internal sealed record FacesPrediction(global::System.Numerics.Vector2[] Landmarks)
+    {
+        private bool PrintMembers(global::System.Text.StringBuilder builder)
+        {
+            builder.Append("Landmarks = ").Append(__DataBlocks_List(this.Landmarks));
+            return true;
+        }
 
-    /// <summary>The typed datasets of <see cref="Faces"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>
+        private static string __DataBlocks_List<T>(global::System.Collections.Generic.IEnumerable<T>? values) =>
+            values is null ? "null" : "[" + string.Join(", ", values) + "]";
+    }
+
+    /// <summary>
+    /// The typed datasets of <see cref="Faces"/>: items with their getter values, split, blocks set up.
+    /// fastai: <c>Datasets</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     internal sealed class FacesDatasets
     {
@@ -114,20 +162,23 @@ namespace Demo
         public global::DataBlocks.Data.Datasets<global::Demo.Face> Inner { get; }
 
         /// <summary>The training split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.FacesItem> Train => new global::DataBlocks.Data.ItemList<global::Demo.FacesItem>(Inner.TrainIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.FacesItem> Train => new(Inner.TrainIndices, Item);
 
         /// <summary>The validation split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.FacesItem> Valid => new global::DataBlocks.Data.ItemList<global::Demo.FacesItem>(Inner.ValidIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.FacesItem> Valid => new(Inner.ValidIndices, Item);
 
         /// <summary>Items left out as bad, with the reason for each.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::DataBlocks.Data.SkippedItem> Skipped => Inner.Skipped;
 
         /// <summary>The getter values of the item at dataset index <paramref name="index"/>.</summary>
         /// <param name="index">An index into the items [GetItems] returned.</param>
-        public global::Demo.FacesItem Item(int index) => new global::Demo.FacesItem(Inner.Value<string>(0, index), Inner.Value<global::System.Numerics.Vector2[]>(1, index));
+        public global::Demo.FacesItem Item(int index) => new(Inner.Value<string>(0, index), Inner.Value<global::System.Numerics.Vector2[]>(1, index));
     }
 
-    /// <summary>The training and validation loaders of <see cref="Faces"/>, handing out <see cref="FacesBatch"/>. fastai: <c>DataLoaders</c>.</summary>
+    /// <summary>
+    /// The training and validation loaders of <see cref="Faces"/>, handing out <see cref="FacesBatch"/>.
+    /// fastai: <c>DataLoaders</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     internal sealed class FacesDataLoaders : global::DataBlocks.Data.DataLoaders<global::Demo.Face, global::Demo.FacesBatch>
     {
@@ -135,17 +186,21 @@ namespace Demo
         /// <param name="definition">The DataBlock definition.</param>
         /// <param name="items">The items.</param>
         /// <param name="options">Loader options.</param>
-        public FacesDataLoaders(global::DataBlocks.Data.DataBlockDefinition<global::Demo.Face> definition, global::System.Collections.Generic.IEnumerable<global::Demo.Face> items, global::DataBlocks.Data.DataLoaderOptions options)
+        public FacesDataLoaders(
+            global::DataBlocks.Data.DataBlockDefinition<global::Demo.Face> definition,
+            global::System.Collections.Generic.IEnumerable<global::Demo.Face> items,
+            global::DataBlocks.Data.DataLoaderOptions options)
             : base(definition, items, options, static raw => new global::Demo.FacesBatch(raw))
         {
         }
 
         /// <summary>The typed datasets behind the loaders.</summary>
-        public global::Demo.FacesDatasets TypedDatasets => new global::Demo.FacesDatasets(Datasets);
+        public global::Demo.FacesDatasets TypedDatasets => new(Datasets);
 
         /// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>
         /// <param name="activated">Model outputs after the loss's activation, batch dimension first.</param>
-        public global::System.Collections.Generic.IReadOnlyList<global::Demo.FacesPrediction> DecodePredictions(global::TorchSharp.torch.Tensor activated)
+        public global::System.Collections.Generic.IReadOnlyList<global::Demo.FacesPrediction> DecodePredictions(
+            global::TorchSharp.torch.Tensor activated)
         {
             float[][] rows = global::DataBlocks.Data.Predictions.Rows(activated);
             var result = new global::Demo.FacesPrediction[rows.Length];

@@ -9,16 +9,27 @@ namespace Demo
 
         /// <summary>The runtime description of the <see cref="Ages"/> DataBlock: its fields, splitter and transforms.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::DataBlocks.Data.DataBlockDefinition<string> Definition => __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<string>(
-            "Ages",
-            new global::DataBlocks.Data.FieldDefinition<string>[]
-            {
-                new global::DataBlocks.Data.FieldDefinition<string, string>("Image", "Ages (the item itself, ImageBlock)", true, static item => item, new global::DataBlocks.BlockTypes.ImageFileBlock()),
-                new global::DataBlocks.Data.FieldDefinition<string, double>("Age", "Ages.Age", false, static item => global::Demo.Ages.Age(item)!, new global::DataBlocks.BlockTypes.RegressionBlock<double>()),
-            },
-            null,
-            null,
-            null);
+        public static global::DataBlocks.Data.DataBlockDefinition<string> Definition =>
+            __DataBlocks_definition ??= new global::DataBlocks.Data.DataBlockDefinition<string>(
+                name: "Ages",
+                fields: new global::DataBlocks.Data.FieldDefinition<string>[]
+                {
+                    new global::DataBlocks.Data.FieldDefinition<string, string>(
+                        name: "Image",
+                        member: "Ages (the item itself, ImageBlock)",
+                        isInput: true,
+                        getter: static item => item,
+                        block: new global::DataBlocks.BlockTypes.ImageFileBlock()),
+                    new global::DataBlocks.Data.FieldDefinition<string, double>(
+                        name: "Age",
+                        member: "Ages.Age",
+                        isInput: false,
+                        getter: static item => global::Demo.Ages.Age(item)!,
+                        block: new global::DataBlocks.BlockTypes.RegressionBlock<double>()),
+                },
+                splitter: null,
+                itemTransforms: null,
+                batchTransforms: null);
 
         /// <summary>
         /// Lists the items, runs every getter, splits them and sets up every block on the training split.
@@ -31,7 +42,8 @@ namespace Demo
             new global::Demo.AgesDatasets(global::DataBlocks.Data.Datasets<string>.Create(Definition, __DataBlocks_Items(root), options));
 
         /// <summary>
-        /// Builds the training loader (shuffled, drop_last) and the validation loader. fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
+        /// Builds the training loader (shuffled, drop_last) and the validation loader.
+        /// fastai: <c>DataBlock.dataloaders(source, bs=64)</c>.
         /// </summary>
         /// <param name="root">The source given to <c>Files</c> (the [GetItems] method).</param>
         /// <param name="bs">Items per batch.</param>
@@ -42,8 +54,14 @@ namespace Demo
         /// <param name="batch">Batch transforms added to the declared ones, e.g. <c>ImagenetNormalize()</c>.</param>
         /// <param name="skipBadItems">Skip (and report) unreadable or unlabelled items instead of failing at the first.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-        public static global::Demo.AgesDataLoaders DataLoaders(string root, int bs = 64, int? seed = null, int? workers = null,
-            global::TorchSharp.torch.Device? device = null, global::DataBlocks.Data.IItemTransform? item = null, global::DataBlocks.Data.IBatchTransform? batch = null,
+        public static global::Demo.AgesDataLoaders DataLoaders(
+            string root,
+            int bs = 64,
+            int? seed = null,
+            int? workers = null,
+            global::TorchSharp.torch.Device? device = null,
+            global::DataBlocks.Data.IItemTransform? item = null,
+            global::DataBlocks.Data.IBatchTransform? batch = null,
             bool skipBadItems = false) =>
             DataLoaders(root, new global::DataBlocks.Data.DataLoaderOptions
             {
@@ -64,7 +82,7 @@ namespace Demo
             new global::Demo.AgesDataLoaders(Definition, __DataBlocks_Items(root), options);
 
         private static global::System.Collections.Generic.IReadOnlyList<string> __DataBlocks_Items(string root) =>
-            global::DataBlocks.Data.ItemSource.Collect<string>(() => global::Demo.Ages.Files(root)!, "Ages.Files", root);
+            global::DataBlocks.Data.ItemSource.Collect<string>(getItems: () => global::Demo.Ages.Files(root)!, member: "Ages.Files", source: root);
     }
 
     /// <summary>An item of <see cref="Ages"/> as its getters see it: one value per block.</summary>
@@ -102,7 +120,10 @@ namespace Demo
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed record AgesPrediction(float Age);
 
-    /// <summary>The typed datasets of <see cref="Ages"/>: items with their getter values, split, blocks set up. fastai: <c>Datasets</c>.</summary>
+    /// <summary>
+    /// The typed datasets of <see cref="Ages"/>: items with their getter values, split, blocks set up.
+    /// fastai: <c>Datasets</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class AgesDatasets
     {
@@ -114,20 +135,23 @@ namespace Demo
         public global::DataBlocks.Data.Datasets<string> Inner { get; }
 
         /// <summary>The training split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.AgesItem> Train => new global::DataBlocks.Data.ItemList<global::Demo.AgesItem>(Inner.TrainIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.AgesItem> Train => new(Inner.TrainIndices, Item);
 
         /// <summary>The validation split, typed.</summary>
-        public global::DataBlocks.Data.ItemList<global::Demo.AgesItem> Valid => new global::DataBlocks.Data.ItemList<global::Demo.AgesItem>(Inner.ValidIndices, Item);
+        public global::DataBlocks.Data.ItemList<global::Demo.AgesItem> Valid => new(Inner.ValidIndices, Item);
 
         /// <summary>Items left out as bad, with the reason for each.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::DataBlocks.Data.SkippedItem> Skipped => Inner.Skipped;
 
         /// <summary>The getter values of the item at dataset index <paramref name="index"/>.</summary>
         /// <param name="index">An index into the items [GetItems] returned.</param>
-        public global::Demo.AgesItem Item(int index) => new global::Demo.AgesItem(Inner.Value<string>(0, index), Inner.Value<double>(1, index));
+        public global::Demo.AgesItem Item(int index) => new(Inner.Value<string>(0, index), Inner.Value<double>(1, index));
     }
 
-    /// <summary>The training and validation loaders of <see cref="Ages"/>, handing out <see cref="AgesBatch"/>. fastai: <c>DataLoaders</c>.</summary>
+    /// <summary>
+    /// The training and validation loaders of <see cref="Ages"/>, handing out <see cref="AgesBatch"/>.
+    /// fastai: <c>DataLoaders</c>.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
     public sealed class AgesDataLoaders : global::DataBlocks.Data.DataLoaders<string, global::Demo.AgesBatch>
     {
@@ -135,17 +159,21 @@ namespace Demo
         /// <param name="definition">The DataBlock definition.</param>
         /// <param name="items">The items.</param>
         /// <param name="options">Loader options.</param>
-        public AgesDataLoaders(global::DataBlocks.Data.DataBlockDefinition<string> definition, global::System.Collections.Generic.IEnumerable<string> items, global::DataBlocks.Data.DataLoaderOptions options)
+        public AgesDataLoaders(
+            global::DataBlocks.Data.DataBlockDefinition<string> definition,
+            global::System.Collections.Generic.IEnumerable<string> items,
+            global::DataBlocks.Data.DataLoaderOptions options)
             : base(definition, items, options, static raw => new global::Demo.AgesBatch(raw))
         {
         }
 
         /// <summary>The typed datasets behind the loaders.</summary>
-        public global::Demo.AgesDatasets TypedDatasets => new global::Demo.AgesDatasets(Datasets);
+        public global::Demo.AgesDatasets TypedDatasets => new(Datasets);
 
         /// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>
         /// <param name="activated">Model outputs after the loss's activation, batch dimension first.</param>
-        public global::System.Collections.Generic.IReadOnlyList<global::Demo.AgesPrediction> DecodePredictions(global::TorchSharp.torch.Tensor activated)
+        public global::System.Collections.Generic.IReadOnlyList<global::Demo.AgesPrediction> DecodePredictions(
+            global::TorchSharp.torch.Tensor activated)
         {
             float[][] rows = global::DataBlocks.Data.Predictions.Rows(activated);
             var result = new global::Demo.AgesPrediction[rows.Length];
