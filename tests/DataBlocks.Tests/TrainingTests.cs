@@ -289,8 +289,8 @@ public class TrainingTests
 
     /// <summary>
     /// resnet18's convolutions and BatchNorms in fastai's split (stem, layer1, layer2 | layer3, layer4) and fastai's head
-    /// (BatchNorm1d(1024), Linear(1024, 512, bias=False), BatchNorm1d(512), Linear(512, 3, bias=False)). Only the head runs
-    /// (on the input broadcast to 1024 features): the body is there for its parameters.
+    /// (BatchNorm1d(1024), Linear(1024, 512, bias=False), BatchNorm1d(512), Linear(512, 3, bias=False)). Only the last
+    /// linear layer runs (on the input broadcast to 512 features): the rest is there for its parameters.
     /// </summary>
     private sealed class Resnet18Shaped : torch.nn.Module<torch.Tensor, torch.Tensor>
     {
@@ -319,7 +319,7 @@ public class TrainingTests
             return layers.ToArray();
         }
 
-        public override torch.Tensor forward(torch.Tensor input) => head.call(input.expand(-1, 1024)).mean([1], keepdim: true);
+        public override torch.Tensor forward(torch.Tensor input) => ((TorchSharp.Modules.Linear)head[3]).call(input.expand(-1, 512)).mean([1], keepdim: true);
 
         public static IEnumerable<IEnumerable<TorchSharp.Modules.Parameter>> Split(torch.nn.Module<torch.Tensor, torch.Tensor> model)
         {
