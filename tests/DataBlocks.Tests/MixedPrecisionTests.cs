@@ -98,6 +98,28 @@ public class MixedPrecisionTests
         Assert.True(learn.Validate().Loss < before, "fp16 training lowers the loss");
     }
 
+    [Fact]
+    public void The_Loss_Scale_Doubles_After_Scale_Wait_Good_Steps_Up_To_Its_Maximum()
+    {
+        using var learn = TinyRegression.ThreeGroups(TinyRegression.Loaders());
+        var mixed = new MixedPrecision(torch.ScalarType.Float16, initialScale: 1, maxScale: 8, scaleWait: 3);
+        mixed.Enable(learn);   // what ToFp16 does, with a short wait and a low ceiling
+        learn.AddCallback(mixed);
+        learn.ResetLayerGroups();
+        var seen = new ScaleAtBatch();
+        learn.Fit(2, 1e-2, callbacks: [seen]);
+        // Nothing overflows at these scales: the scale used by training batch i is min(2^⌊i/3⌋, 8).
+        Assert.Equal(0, mixed.SkippedSteps);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => Math.Min(Math.Pow(2, i / 3), 8)), seen.Scales);
+    }
+
+    private sealed class ScaleAtBatch : Callback
+    {
+        public System.Collections.Generic.List<double> Scales { get; } = [];
+        public override bool RunOnValid => false;
+        public override void BeforeBatch() => Scales.Add(Learner.MixedPrecision!.LossScale);
+    }
+
     /// <summary>Whether each training batch stepped, and whether the optimizer's (master) weights stayed put when it did not.</summary>
     private sealed class StepWatch : Callback
     {
