@@ -43,6 +43,91 @@ public class CallbackTests
     }
 
     [Fact]
+    public void Snapshot_Ensemble_Is_The_Mean_Of_The_Snapshots_Predictions()
+    {
+        // Two hand-made snapshots of y = w·x + b: (2, 1) and (−1, 3). Their mean prediction is 0.5·x + 2.
+        using var dir = new TempDir();
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders(), new LearnerOptions { Path = dir.Path });
+        var linear = (TorchSharp.Modules.Linear)learn.Model;
+        void Set(float w, float b)
+        {
+            using var noGrad = torch.no_grad();
+            linear.weight!.fill_(w);
+            linear.bias!.fill_(b);
+        }
+        Set(2, 1);
+        learn.Save("a", withOpt: false);
+        Set(-1, 3);
+        learn.Save("b", withOpt: false);
+        Set(5, -5);   // the learner's own weights, to be restored afterwards
+
+        var x = learn.Dls.Valid.SelectMany(b => b.Inputs[0].data<float>().ToArray()).ToArray();
+        var (ensemble, targets) = learn.GetEnsemblePreds(["a", "b"]);
+        using (ensemble)
+        using (targets)
+        {
+            var got = ensemble.reshape(-1).data<float>().ToArray();
+            Assert.Equal(x.Length, got.Length);
+            for (int i = 0; i < x.Length; i++) Assert.Equal(0.5 * x[i] + 2, got[i], 5);
+            Assert.Equal(x.Select(v => 2.0 * v + 1), targets!.reshape(-1).data<float>().ToArray().Select(v => (double)v), new Near(1e-5));
+        }
+        Assert.Equal((5f, -5f), (linear.weight!.item<float>(), linear.bias!.item<float>()));
+    }
+
+    [Theory]
+    [InlineData(0.01)]   // every batch's gradient is larger: scaled to norm 0.01, direction kept
+    [InlineData(1000)]   // every batch's gradient is smaller: left exactly as backward made it
+    public void Gradient_Clip_Scales_Gradients_Above_Max_Norm_To_It_And_Leaves_Smaller_Ones(double maxNorm)
+    {
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
+        var spy = new HandGradient(maxNorm);
+        learn.Fit(1, 1e-2, callbacks: [new GradientClip(maxNorm), spy]);
+        Assert.Equal(10, spy.Checked);
+        Assert.All(spy.HandNorms, n => Assert.True(maxNorm < 1 ? n > 10 * maxNorm : n < maxNorm, $"hand norm {n}"));
+    }
+
+    /// <summary>
+    /// After the clip (order 20), checks the gradients of y = w·x + b under MSE against the hand computation
+    /// ∂L/∂w = 2/B·Σ(w·xᵢ + b − yᵢ)·xᵢ, ∂L/∂b = 2/B·Σ(w·xᵢ + b − yᵢ), scaled by PyTorch's min(1, max_norm/(‖g‖ + 1e-6)).
+    /// </summary>
+    private sealed class HandGradient(double maxNorm) : Callback
+    {
+        public int Checked { get; private set; }
+        public System.Collections.Generic.List<double> HandNorms { get; } = [];
+
+        public override int Order => 21;
+
+        public override void AfterBackward()
+        {
+            var linear = (TorchSharp.Modules.Linear)Learner.Model;
+            double w = linear.weight!.item<float>(), b = linear.bias!.item<float>();
+            var x = Learner.Batch!.Inputs[0].data<float>().ToArray();
+            var y = Learner.Batch.Targets[0].data<float>().ToArray();
+            double gw = 0, gb = 0;
+            for (int i = 0; i < x.Length; i++)
+            {
+                double r = w * x[i] + b - y[i];
+                gw += 2.0 / x.Length * r * x[i];
+                gb += 2.0 / x.Length * r;
+            }
+            double norm = Math.Sqrt(gw * gw + gb * gb);
+            HandNorms.Add(norm);
+            double scale = Math.Min(1, maxNorm / (norm + 1e-6));
+            double gotW = linear.weight.grad!.item<float>(), gotB = linear.bias.grad!.item<float>();
+            Assert.True(Math.Abs(gotW - gw * scale) <= 1e-4 * Math.Abs(gw * scale) + 1e-7, $"weight gradient {gotW}, expected {gw * scale}");
+            Assert.True(Math.Abs(gotB - gb * scale) <= 1e-4 * Math.Abs(gb * scale) + 1e-7, $"bias gradient {gotB}, expected {gb * scale}");
+            Checked++;
+        }
+    }
+
+    private sealed class Near(double tolerance) : System.Collections.Generic.IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+
+    [Fact]
     public void Fastai07_Without_Cycle_Length_Is_Constant() 
     {
         using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());

@@ -175,8 +175,22 @@ public class CollabTests
             Assert.Contains("user '99999' was not in the training split", e.Message);
             Assert.Contains("UnknownKeys.UseNa", e.Message);
             Assert.Throws<DataBlocksException>(() => model.Predict(user, "no such item"));
+            // A cold start is the #na# user (row 0) with the item: 0.5 + 5·σ(u₀·vᵢ + b₀ + cᵢ) on the trained weights.
+            var dot = (EmbeddingDotBias)learn.Model;
+            float[] Row(TorchSharp.Modules.Parameter weight, int row)
+            {
+                using var scope = torch.NewDisposeScope();
+                return weight.detach()[row].data<float>().ToArray();
+            }
+            int itemRow = model.Items.IndexOf(item);
+            double z = Row(dot.UserWeight, 0).Zip(Row(dot.ItemWeight, itemRow)).Sum(p => (double)p.First * p.Second)
+                       + Row(dot.UserBias, 0)[0] + Row(dot.ItemBias, itemRow)[0];
             float cold = model.Predict(99_999, item, UnknownKeys.UseNa);
-            Assert.InRange(cold, 0.5f, 5.5f);
+            Assert.Equal(0.5 + 5.0 / (1 + Math.Exp(-z)), cold, 5);
+            int knownUser = model.Users.IndexOf(user);
+            double zKnown = Row(dot.UserWeight, knownUser).Zip(Row(dot.ItemWeight, itemRow)).Sum(p => (double)p.First * p.Second)
+                            + Row(dot.UserBias, knownUser)[0] + Row(dot.ItemBias, itemRow)[0];
+            Assert.Equal(0.5 + 5.0 / (1 + Math.Exp(-zKnown)), model.Predict(user, item), 5);
 
             long live = MemoryProbe.LiveTensors;
             var liked = model.MostLiked(5);
@@ -187,7 +201,15 @@ public class CollabTests
             var nearest = model.Nearest(item, 5);
             Assert.Equal(5, nearest.Count);
             Assert.DoesNotContain(nearest, s => s.Item == item);
-            Assert.All(nearest, s => Assert.InRange(s.Value, -1.0001, 1.0001));
+            // The cosines of the item's factors with every other item's (not #na#), by hand: the nearest are the 5 highest.
+            double[] Factors(int row) => Row(dot.ItemWeight, row).Select(v => (double)v).ToArray();
+            double Cosine(double[] a, double[] b) =>
+                a.Zip(b).Sum(p => p.First * p.Second) / Math.Sqrt(a.Sum(v => v * v) * b.Sum(v => v * v));
+            var mine = Factors(itemRow);
+            var expectedNearest = Enumerable.Range(1, model.Items.Count - 1).Where(i => i != itemRow)
+                .Select(i => (Item: model.Items.Decode(i), Cosine: Cosine(mine, Factors(i)))).OrderByDescending(p => p.Cosine).Take(5).ToArray();
+            Assert.Equal(expectedNearest.Select(p => p.Item), nearest.Select(s => s.Item));
+            Assert.All(expectedNearest.Zip(nearest), p => Assert.Equal(p.First.Cosine, p.Second.Value, 5));
 
             var popular = model.MostRated(30);
             Assert.Equal(data.Rows.Count(r => r.Item == popular[0]), model.RatingCount(popular[0]));

@@ -45,6 +45,39 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void Decodes_The_First_Frame_Of_A_Gif_Through_Its_Palette()
+    {
+        // SkiaSharp cannot encode GIF: a 2×2 GIF89a by hand with a 4-colour global palette and two frames. The first
+        // frame's pixels are palette indices 0 1 / 2 3; the second frame paints every pixel with index 3.
+        // LZW with minimum code size 2 (clear = 4, end = 5), 3-bit codes packed from the low bit; a clear code before
+        // each pixel keeps the code width at 3: frame 1 = 4,0,4,1,4,2,4,3,5 → 04 43 71 05; frame 2 = 4,3,4,3,4,3,4,3,5 → 1C C7 71 05.
+        SKColor c0 = new(220, 30, 30), c1 = new(30, 60, 230), c2 = new(20, 200, 40), c3 = new(250, 240, 10);
+        byte[] gif =
+        [
+            (byte)'G', (byte)'I', (byte)'F', (byte)'8', (byte)'9', (byte)'a',
+            2, 0, 2, 0, 0x91, 0, 0,                                        // 2×2, global palette of 2^(1+1) colours, 2 bits/colour
+            c0.Red, c0.Green, c0.Blue, c1.Red, c1.Green, c1.Blue, c2.Red, c2.Green, c2.Blue, c3.Red, c3.Green, c3.Blue,
+            0x2C, 0, 0, 0, 0, 2, 0, 2, 0, 0,                                // frame 1 at (0, 0), 2×2, no local palette
+            2, 4, 0x04, 0x43, 0x71, 0x05, 0,                               // LZW size 2; one 4-byte sub-block; end
+            0x2C, 0, 0, 0, 0, 2, 0, 2, 0, 0,                                // frame 2
+            2, 4, 0x1C, 0xC7, 0x71, 0x05, 0,
+            0x3B,                                                          // trailer
+        ];
+        using var bitmap = ImageDecoder.Decode(gif, "x.gif");
+        Assert.Equal((2, 2), (bitmap.Width, bitmap.Height));
+        Assert.Equal(SKAlphaType.Opaque, bitmap.AlphaType);
+        Assert.Equal(new[] { c0, c1, c2, c3 }, new[] { bitmap.GetPixel(0, 0), bitmap.GetPixel(1, 0), bitmap.GetPixel(0, 1), bitmap.GetPixel(1, 1) });
+
+        using var dir = new TempDir();
+        string path = dir.Combine("x.gif");
+        File.WriteAllBytes(path, gif);
+        Assert.Equal((2, 2), ImageDecoder.ReadSize(path));
+        using var fromFile = ImageDecoder.Decode(path);
+        Assert.Equal(c3, fromFile.GetPixel(1, 1));
+        Assert.Equal(c0, fromFile.GetPixel(0, 0));
+    }
+
+    [Fact]
     public void Drops_Alpha_Keeping_The_Colour_Underneath()
     {
         using var source = new SKBitmap(new SKImageInfo(4, 4, SKColorType.Rgba8888, SKAlphaType.Unpremul));

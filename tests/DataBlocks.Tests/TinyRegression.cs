@@ -18,9 +18,13 @@ namespace DataBlocks.Tests;
 /// </summary>
 internal static class TinyRegression
 {
-    public static DataLoaders<float> Loaders(int seed = 1, int train = 160, int valid = 32, int bs = 16)
+    public static DataLoaders<float> Loaders(int seed = 1, int train = 160, int valid = 32, int bs = 16) =>
+        Loaders(new DataLoaderOptions { BatchSize = bs, Seed = seed, Workers = 0, Device = torch.CPU }, train, valid);
+
+    /// <summary>The same data (seeded by <see cref="DataLoaderOptions.Seed"/>) with other loader options.</summary>
+    public static DataLoaders<float> Loaders(DataLoaderOptions options, int train = 160, int valid = 32)
     {
-        var random = new Random(seed);
+        var random = new Random(options.Seed ?? 1);
         var xs = Enumerable.Range(0, train + valid).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
         var definition = new DataBlockDefinition<float>("Line",
             [
@@ -28,7 +32,7 @@ internal static class TinyRegression
                 new FieldDefinition<float, float>("Y", "Line.Y", false, x => 2 * x + 1, new RegressionBlock<float>()),
             ],
             new IndexSplitter(Enumerable.Range(train, valid)));
-        return DataLoaders<float>.Create(definition, xs, new DataLoaderOptions { BatchSize = bs, Seed = seed, Workers = 0, Device = torch.CPU });
+        return DataLoaders<float>.Create(definition, xs, options);
     }
 
     /// <summary>One group: a single linear layer.</summary>

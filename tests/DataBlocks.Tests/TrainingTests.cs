@@ -72,8 +72,75 @@ public class TrainingTests
         TensorAssert.Same(learn.Model.parameters(), weights);
         Assert.True(File.Exists(result.PlotPath));
         Assert.Single(learn.History);   // the finder's run leaves no row in the table
-        Assert.InRange(result.Valley, 1e-5, 10);
+        // The suggestions are fastai's functions of this run's curve, trimmed as fastai trims it (the first numIt/10 = 5
+        // and the last 5 points); their values on a recorded curve are checked against fastai below.
+        var (l, s) = LrSuggestions.Trim(result.Lrs, result.Losses, 50);
+        Assert.Equal(result.Lrs.Skip(5).Take(40), l);
+        Assert.Equal((LrSuggestions.Valley(l, s), LrSuggestions.Minimum(l, s), LrSuggestions.Steep(l, s), LrSuggestions.Slide(l, s)),
+            (result.Valley, result.Minimum, result.Steep, result.Slide));
+        // The valley lies on the falling part of this curve: below where the trimmed curve starts.
+        Assert.True(s[Array.IndexOf(l, result.Valley)] < s[0], $"valley {result.Valley}");
         foreach (var w in weights) w.Dispose();
+    }
+
+    [Fact]
+    public void Lr_Find_Replaying_Fastais_Losses_Gives_Its_Lrs_Smoothed_Losses_And_Suggestions()
+    {
+        // lrfind_trace.csv is fastai's lr_find(1e-7, 10, num_it=100): the lr, the raw loss and the recorder's smoothed
+        // loss of every batch. A loss that hands back fastai's raw losses in turn makes our finder see the same curve.
+        var rows = TinyRegression.Csv("lrfind_trace.csv");
+        Assert.Equal(100, rows.Count);
+        var raw = rows.Select(r => TinyRegression.D(r["loss"])).ToArray();
+        using var learn = new Learner(TinyRegression.Loaders(), torch.nn.Linear(1, 1), loss: new Replay(raw), options: TinyRegression.Silent);
+        var result = learn.LrFind();
+        for (int i = 0; i < Math.Min(100, result.Lrs.Count); i++)
+        {
+            double lr = TinyRegression.D(rows[i]["lr"]), smooth = TinyRegression.D(rows[i]["smooth_loss"]);
+            Assert.True(Math.Abs(result.Lrs[i] - lr) <= 1e-12 * lr, $"lr at {i}: {result.Lrs[i]:R}, fastai {lr:R}");
+            // fastai smooths in float32 (AvgSmoothLoss, beta 0.98, debiased): agreement to float32 precision.
+            Assert.True(Math.Abs(result.Losses[i] - smooth) <= 2e-6 * smooth, $"smooth loss at {i}: {result.Losses[i]:R}, fastai {smooth:R}");
+        }
+        Assert.False(result.Diverged);   // fastai's run (stop_div=True) did not diverge either
+        Assert.Equal(100, result.Lrs.Count);
+        // fastai's own suggestions on this curve (lrfind_suggestions.md), at float32 precision.
+        Assert.Equal(0.0030199517495930195, result.Valley, 1e-6 * 0.003);
+        Assert.Equal(0.00831763744354248, result.Minimum, 1e-6 * 0.0083);
+        Assert.Equal(0.3019951581954956, result.Steep, 1e-6 * 0.3);
+        Assert.Equal(0.12022644281387329, result.Slide, 1e-6 * 0.12);
+    }
+
+    [Fact]
+    public void The_Smoothed_Loss_Formula_Reproduces_Fastais_Recorded_Column()
+    {
+        // The oracle itself: AvgSmoothLoss's val = 0.98·val + 0.02·loss, reported as val / (1 − 0.98^count), written
+        // out here independently of the Recorder, gives the trace's smooth_loss column from its loss column.
+        var rows = TinyRegression.Csv("lrfind_trace.csv");
+        double val = 0;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            val = 0.98 * val + 0.02 * TinyRegression.D(rows[i]["loss"]);
+            double expected = TinyRegression.D(rows[i]["smooth_loss"]);
+            Assert.True(Math.Abs(val / (1 - Math.Pow(0.98, i + 1)) - expected) <= 2e-6 * expected, $"row {i}");
+        }
+    }
+
+    [Fact]
+    public void Fine_Tune_Freezes_And_Unfreezes_Like_The_Fastai_Trace_Of_Its_Groups()
+    {
+        // finetune_trainable.csv: every group's tensors and elements, trainable ones, and BatchNorm ones, as each phase of
+        // fastai's fine_tune starts, for vision_learner(resnet18): body[:6] | body[6:] | head. The same structure here
+        // (resnet18's convolutions and BatchNorms, fastai's head), so every column can be compared exactly.
+        using var learn = new Learner(TinyRegression.Loaders(), new Resnet18Shaped(), options: TinyRegression.Silent with { Splitter = Resnet18Shaped.Split });
+        var state = new TrainableState();
+        learn.FineTune(1, callbacks: [state]);
+        var expected = TinyRegression.Csv("finetune_trainable.csv");
+        Assert.Equal(6, expected.Count);
+        Assert.Equal(expected.Select(r => (r["phase"], int.Parse(r["group"]))), state.Rows.Select(r => (r.Phase, r.Group)));
+        foreach (var (want, got) in expected.Zip(state.Rows))
+            Assert.Equal(
+                (long.Parse(want["n_tensors"]), long.Parse(want["n_trainable_tensors"]), long.Parse(want["numel"]), long.Parse(want["trainable_numel"]),
+                    long.Parse(want["bn_tensors"]), long.Parse(want["bn_trainable_tensors"])),
+                (got.Tensors, got.TrainableTensors, got.Numel, got.TrainableNumel, got.BnTensors, got.BnTrainable));
     }
 
     [Fact]
@@ -207,6 +274,83 @@ public class TrainingTests
         var rows = learn.Fit(3, 0.1);
         Assert.True(rows[^1].ValidLoss < rows[0].ValidLoss);
         Assert.Equal(OptimizerKind.Sgd, learn.Optimizer!.Settings.Kind);
+    }
+
+    /// <summary>A loss that hands back the given values in turn for training batches (zero gradients), for replaying a recorded run.</summary>
+    private sealed class Replay(double[] values) : ILossFunction
+    {
+        private int _next;
+        public string Name => "Replay";
+        public torch.Tensor Compute(torch.Tensor prediction, torch.Tensor target, bool reduce = true) =>
+            prediction.sum().mul(0).add(values[_next++ % values.Length]);
+        public torch.Tensor Activation(torch.Tensor prediction) => prediction.alias();
+        public torch.Tensor Decode(torch.Tensor activated) => activated.alias();
+    }
+
+    /// <summary>
+    /// resnet18's convolutions and BatchNorms in fastai's split (stem, layer1, layer2 | layer3, layer4) and fastai's head
+    /// (BatchNorm1d(1024), Linear(1024, 512, bias=False), BatchNorm1d(512), Linear(512, 3, bias=False)). Only the last
+    /// linear layer runs (on the input broadcast to 512 features): the rest is there for its parameters.
+    /// </summary>
+    private sealed class Resnet18Shaped : torch.nn.Module<torch.Tensor, torch.Tensor>
+    {
+        private readonly TorchSharp.Modules.Sequential body0, body1, head;
+
+        public Resnet18Shaped() : base(nameof(Resnet18Shaped))
+        {
+            body0 = torch.nn.Sequential([torch.nn.Conv2d(3, 64, 7, bias: false), torch.nn.BatchNorm2d(64), .. Stage(64, 64, false), .. Stage(64, 128, true)]);
+            body1 = torch.nn.Sequential([.. Stage(128, 256, true), .. Stage(256, 512, true)]);
+            head = torch.nn.Sequential(torch.nn.BatchNorm1d(1024), torch.nn.Linear(1024, 512, hasBias: false), torch.nn.BatchNorm1d(512),
+                torch.nn.Linear(512, 3, hasBias: false));
+            RegisterComponents();
+        }
+
+        /// <summary>Two basic blocks: conv3×3+BN twice each, the first with a 1×1 conv+BN downsample when the width changes.</summary>
+        private static torch.nn.Module<torch.Tensor, torch.Tensor>[] Stage(int input, int output, bool downsample)
+        {
+            var layers = new List<torch.nn.Module<torch.Tensor, torch.Tensor>>
+            {
+                torch.nn.Conv2d(input, output, 3, bias: false), torch.nn.BatchNorm2d(output),
+                torch.nn.Conv2d(output, output, 3, bias: false), torch.nn.BatchNorm2d(output),
+            };
+            if (downsample) layers.AddRange([torch.nn.Conv2d(input, output, 1, bias: false), torch.nn.BatchNorm2d(output)]);
+            layers.AddRange([torch.nn.Conv2d(output, output, 3, bias: false), torch.nn.BatchNorm2d(output),
+                torch.nn.Conv2d(output, output, 3, bias: false), torch.nn.BatchNorm2d(output)]);
+            return layers.ToArray();
+        }
+
+        public override torch.Tensor forward(torch.Tensor input) => ((TorchSharp.Modules.Linear)head[3]).call(input.expand(-1, 512)).mean([1], keepdim: true);
+
+        public static IEnumerable<IEnumerable<TorchSharp.Modules.Parameter>> Split(torch.nn.Module<torch.Tensor, torch.Tensor> model)
+        {
+            var m = (Resnet18Shaped)model;
+            return [m.body0.parameters(), m.body1.parameters(), m.head.parameters()];
+        }
+
+        /// <summary>The BatchNorm parameters, found from the modules this class built.</summary>
+        public HashSet<TorchSharp.Modules.Parameter> BatchNormParameters() =>
+            new(new[] { body0, body1, head }.SelectMany(s => s.children())
+                .Where(c => c is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d).SelectMany(c => c.parameters()), ReferenceEqualityComparer.Instance);
+    }
+
+    /// <summary>The columns of finetune_trainable.csv for every layer group, as each fit starts.</summary>
+    private sealed class TrainableState : Callback
+    {
+        public List<(string Phase, int Group, long Tensors, long TrainableTensors, long Numel, long TrainableNumel, long BnTensors, long BnTrainable)> Rows { get; } = [];
+        private int _fits;
+
+        public override void BeforeFit()
+        {
+            string phase = _fits++ == 0 ? "frozen" : "unfrozen";
+            var bn = ((Resnet18Shaped)Learner.Model).BatchNormParameters();
+            var groups = Learner.LayerGroups;
+            for (int g = 0; g < groups.Count; g++)
+            {
+                var ps = groups[g];
+                Rows.Add((phase, g, ps.Count, ps.Count(p => p.requires_grad), ps.Sum(p => p.numel()), ps.Where(p => p.requires_grad).Sum(p => p.numel()),
+                    ps.Count(bn.Contains), ps.Count(p => bn.Contains(p) && p.requires_grad)));
+            }
+        }
     }
 
     private sealed class EventLog : Callback
