@@ -104,8 +104,47 @@ public class SplitterTests
     }
 
     [Fact]
-    public void GetCvIdxs_Rejects_A_Fold_Past_The_End() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => CrossValidation.GetCvIdxs(100, cvIdx: 5));
+    public void GetCvIdxs_Rejects_A_Fold_Past_The_End_Naming_The_Last_Fold()
+    {
+        Assert.Equal(20, CrossValidation.GetCvIdxs(100, cvIdx: 4).Length);   // the last fold ends at the last item
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => CrossValidation.GetCvIdxs(100, cvIdx: 5));
+        Assert.Equal("cvIdx", e.ParamName);
+        Assert.StartsWith("Fold 5 of 20 items starts past the end of 100 items (at most 4).", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => CrossValidation.GetCvIdxs(10, cvIdx: 3, valPct: 0.3));   // 9..12 of 10
+        Assert.StartsWith("Fold 3 of 3 items starts past the end of 10 items (at most 2).", e.Message);
+    }
+
+    [Theory]
+    [InlineData(-1, 0, 0.2, "n")]
+    [InlineData(10, -1, 0.2, "cvIdx")]
+    [InlineData(10, 0, 0.0, "valPct")]
+    [InlineData(10, 0, 1.0, "valPct")]
+    [InlineData(10, 0, double.NaN, "valPct")]
+    public void GetCvIdxs_Rejects_Arguments_Out_Of_Range_By_Name(int n, int cvIdx, double valPct, string param)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => CrossValidation.GetCvIdxs(n, cvIdx, valPct));
+        Assert.Equal(param, e.ParamName);
+        if (param == "valPct") Assert.StartsWith("valPct must be strictly between 0 and 1.", e.Message);
+    }
+
+    [Fact]
+    public void CrossValidation_Splitter_Validates_Its_Fold_And_Trains_On_The_Rest()
+    {
+        var split = CrossValidation.Splitter(cvIdx: 1).Split(Enumerable.Range(0, 100).ToArray());
+        Assert.Equal(CrossValidation.GetCvIdxs(100, cvIdx: 1), split.Valid);
+        Assert.Equal(Enumerable.Range(0, 100).Except(split.Valid).ToArray(), split.Train);   // in item order
+    }
+
+    [Fact]
+    public void GetCvIdxs_Matches_NumPy_For_More_Than_65536_Items()
+    {
+        // NumPy draws bounded integers by masking with the next power of two: past 2^16 items every smearing step counts.
+        var p = Load("numpy_permutations_large.json").Single();
+        var perm = CrossValidation.GetCvIdxs(p.n, 0, 0.999999, (uint)p.seed);
+        Assert.Equal(p.n - 1, perm.Length);   // int(0.999999 · 70000) = 69999: all but the permutation's last entry
+        Assert.Equal(p.permutation[..100], perm[..100]);
+        Assert.Equal(p.permutation[^101..^1], perm[^100..]);
+    }
 
     [Fact]
     public void DataSplit_Validate_Names_The_Splitter_And_The_Bad_Index()
@@ -114,6 +153,36 @@ public class SplitterTests
         Assert.Contains("MySplitter", e.Message);
         Assert.Contains("item #1", e.Message);
         e = Assert.Throws<DataBlocksException>(() => new DataSplit([0, 9], []).Validate(3, "MySplitter"));
-        Assert.Contains("index 9", e.Message);
+        Assert.Equal("MySplitter returned training index 9, but there are only 3 items (valid indices are 0..2).", e.Message);
+        e = Assert.Throws<DataBlocksException>(() => new DataSplit([0], [3]).Validate(3, "MySplitter"));   // one past the end
+        Assert.Equal("MySplitter returned validation index 3, but there are only 3 items (valid indices are 0..2).", e.Message);
+        e = Assert.Throws<DataBlocksException>(() => new DataSplit([-1], []).Validate(3, "MySplitter"));
+        Assert.Contains("training index -1", e.Message);
+    }
+
+    [Fact]
+    public void IndexSplitter_Refuses_A_Validation_Index_Past_The_End()
+    {
+        Assert.Equal([0, 1], new IndexSplitter([2]).Split(new int[3]).Train);
+        var e = Assert.Throws<DataBlocksException>(() => new IndexSplitter([3]).Split(new int[3]));
+        Assert.Equal("Validation index 3 is out of range: there are 3 items.", e.Message);
+    }
+
+    [Fact]
+    public void FuncSplitter_Names_An_Item_Of_Another_Type_Or_Null()
+    {
+        var splitter = new FuncSplitter<string>(s => s.StartsWith('v'));
+        var e = Assert.Throws<DataBlocksException>(() => splitter.Split(new object?[] { "valid", 4 }));
+        Assert.Contains("reads items of type String, but item #1 is Int32.", e.Message);
+        e = Assert.Throws<DataBlocksException>(() => splitter.Split(new object?[] { null }));
+        Assert.Contains("reads items of type String, but item #0 is null.", e.Message);
+    }
+
+    [Fact]
+    public void GrandparentSplitter_Refuses_Items_That_Are_Not_Paths_And_Says_What_To_Do()
+    {
+        var e = Assert.Throws<DataBlocksException>(() => new GrandparentSplitter().Split(new object[] { 3 }));
+        Assert.Equal("GrandparentSplitter needs items that are file paths, but item #0 is a Int32. " +
+                     "Split records with a [Splitter] method that returns bool (true = validation).", e.Message);
     }
 }

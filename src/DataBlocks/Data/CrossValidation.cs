@@ -21,9 +21,9 @@ public static class CrossValidation
         DataSplit.RequireFraction(valPct, nameof(valPct));
         int nVal = (int)(valPct * n);
         int start = cvIdx * nVal;
-        if (start + nVal > n)
+        if (start + nVal > n)   // never with nVal = 0 (start is 0 then), so the division below is safe
             throw new ArgumentOutOfRangeException(nameof(cvIdx), cvIdx,
-                $"Fold {cvIdx} of {nVal} items starts past the end of {n} items (at most {(nVal == 0 ? 0 : n / nVal - 1)}).");
+                $"Fold {cvIdx} of {nVal} items starts past the end of {n} items (at most {n / nVal - 1}).");
         int[] perm = NumPyLegacyRandom.Permutation(n, seed);
         return perm[start..(start + nVal)];
     }

@@ -3,6 +3,7 @@
 python3-torch and python3-pil (apt install python3-numpy python3-torch python3-pil); the outputs are committed.
 
 - numpy_permutations.json: np.random.seed(s); np.random.permutation(n) — the stream fastai 0.7's get_cv_idxs uses.
+- numpy_permutations_large.json: the ends of np.random.permutation(70000) after seed 42 (masked draws past 2**16).
 - torch_randperm.json:     torch.manual_seed(s); torch.randperm(n)  — the permutation fastai 2's RandomSplitter uses.
 - cmyk.jpg, grey.jpg:      a CMYK and a greyscale JPEG (Planet's images are CMYK) with their expected RGB pixels
                            as Pillow decodes them (images_expected.json).
@@ -28,6 +29,12 @@ for seed, n in [(42, 10), (42, 100), (42, 25), (7, 30)]:
     np.random.seed(seed)
     perms.append({"seed": seed, "n": n, "permutation": np.random.permutation(n).tolist()})
 write_json("numpy_permutations.json", perms)
+
+# Past 2**16 items NumPy's bounded draws mask with every smearing step; the whole permutation is large, so keep its ends
+# (the first draws fix the last entries, and a wrong draw changes every later one).
+np.random.seed(42)
+large = np.random.permutation(70000).tolist()
+write_json("numpy_permutations_large.json", [{"seed": 42, "n": 70000, "permutation": large[:101] + large[-101:]}])
 
 randperms = []
 for seed, n in [(42, 10), (42, 1000), (0, 50)]:
