@@ -173,7 +173,7 @@ internal static partial class DataBlockEmitter
     }
 
     /// <summary>The DataLoaders factory's parameters after the source: name, type, default, the option it sets, its doc.</summary>
-    private static readonly (string Name, string Type, string Default, string Option, string Doc)[] LoaderParameters =
+    internal static readonly (string Name, string Type, string Default, string Option, string Doc)[] LoaderParameters =
     [
         (BatchSizeParameter, "int", "64", $"BatchSize = {BatchSizeParameter}", "Items per batch."),
         (SeedParameter, "int?", "null", $"Seed = {SeedParameter}", "Seed of shuffling and augmentation; the same seed gives the same batches. Null = a fresh one."),
