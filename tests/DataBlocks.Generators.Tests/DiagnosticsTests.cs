@@ -464,6 +464,25 @@ public class DiagnosticsTests
     }
 
     [Fact]
+    public void A_Class_Without_Any_Item_Type_Gives_DB0100_Alone_Where_Its_Factories_Are_Called()
+    {
+        var run = GeneratorHarness.Run(Source("""
+            [Block(ImageBlock, CategoryBlock)]
+            public partial class Pets
+            {
+                [Splitter] static ISplitter Split => new GrandparentSplitter();
+            }
+
+            public static class Use
+            {
+                public static int Train(string root) => Pets.DataLoaders(root, bs: 8).Train.GetHashCode() + Pets.Datasets(root).Train.Count;
+            }
+            """));
+        Assert.Equal(["DB0100"], run.GeneratorDiagnostics.Select(d => d.Id));
+        Assert.Empty(run.OutputErrors);
+    }
+
+    [Fact]
     public void DB0205_Duplicate_Getter_Index() => Expect("DB0205", """
         [Block(CategoricalBlock, CategoricalBlock, RegressionBlock)]
         public partial class Ratings
