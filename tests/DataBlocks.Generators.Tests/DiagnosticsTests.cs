@@ -436,7 +436,7 @@ public class DiagnosticsTests
             {
                 [GetItems] static IEnumerable<Row> Rows(string root) => new Row[0];
                 [GetX] static string Photo(Row r) => r.Path;
-                [GetY] static string Kind(Row r, int extra) => r.Kind;
+                [GetY] string Kind(Row r) => r.Kind;
                 [Splitter] static ISplitter Split => new RandomSplitter(0.2, 1);
             }
 
@@ -449,14 +449,15 @@ public class DiagnosticsTests
                     PetsItem first = dsets.Train[0];
                     DataBlocks.Data.DataBlockDefinition<Row> definition = Pets.Definition;
                     using PetsBatch batch = new PetsBatch(null!);
-                    return batch.Size + (batch.Photo is null ? 0 : 1) + first.Photo.Length + dls.Train.GetHashCode();
+                    return batch.Size + (batch.Photo is null ? 0 : 1) + first.Photo.Length + dls.Train.GetHashCode()
+                           + dls.KindVocab.Count + (batch.Kind is null ? 0 : 1) + first.Kind.Length + dsets.DecodeKind(0).Length;
                 }
             }
             """));
         var d = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("DB0204", d.Id);
-        Assert.Contains("'Kind'", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Empty(run.OutputErrors);   // no CS0117/CS0246/CS1061 at the uses of Pets.DataLoaders, PetsBatch, ...
+        Assert.Contains("'Kind' is not static", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(run.OutputErrors);   // no CS0117/CS0246/CS1061 at the uses of Pets.DataLoaders, PetsBatch, batch.Kind, ...
         string code = run.Files.Values.Single();
         Assert.Contains("private const string __DataBlocks_error =\n            \"'Pets' has DataBlocks errors, the first being DB0204:", code);
         Assert.Contains("DataLoaders(string root, global::DataBlocks.Data.DataLoaderOptions options) =>\n" +
