@@ -465,6 +465,26 @@ public class DiagnosticsTests
     }
 
     [Fact]
+    public void A_Class_That_Is_Not_Partial_Still_Gets_The_Types_Next_To_It()
+    {
+        var run = GeneratorHarness.Run(Source($$"""
+            [Block(ImageBlock, CategoryBlock)]
+            public class Pets
+            {
+            {{Members}}
+            }
+
+            public static class Use
+            {
+                public static long Size(PetsBatch batch, PetsItem item) => batch.Size + item.Kind.Length;
+            }
+            """));
+        Assert.Equal(["DB0001"], run.GeneratorDiagnostics.Select(d => d.Id));
+        Assert.Empty(run.OutputErrors);   // PetsBatch, PetsItem bind; only Pets.DataLoaders(...) would not
+        Assert.DoesNotContain("partial class Pets", run.Files.Values.Single());
+    }
+
+    [Fact]
     public void A_Class_Without_Any_Item_Type_Gives_DB0100_Alone_Where_Its_Factories_Are_Called()
     {
         var run = GeneratorHarness.Run(Source("""
