@@ -47,6 +47,14 @@ public class ConsistencyTests
     }
 
     [Fact]
+    public void The_Factory_Parameters_The_Parser_Keeps_Free_Are_Those_The_Emitter_Writes()
+    {
+        // A [GetItems] parameter named like one of them is renamed 'source'; a parameter missing here would clash.
+        var written = Emit.DataBlockEmitter.LoaderParameters.Select(p => p.Name).Append(GeneratedNames.OptionsParameter);
+        Assert.Equal(written.OrderBy(n => n, StringComparer.Ordinal), GeneratedNames.FactoryParameters.OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Runtime_Type_Names_The_Generated_Code_Uses_Exist()
     {
         var runtime = typeof(BlockAttribute).Assembly;

@@ -173,7 +173,7 @@ internal static partial class DataBlockEmitter
     }
 
     /// <summary>The DataLoaders factory's parameters after the source: name, type, default, the option it sets, its doc.</summary>
-    private static readonly (string Name, string Type, string Default, string Option, string Doc)[] LoaderParameters =
+    internal static readonly (string Name, string Type, string Default, string Option, string Doc)[] LoaderParameters =
     [
         (BatchSizeParameter, "int", "64", $"BatchSize = {BatchSizeParameter}", "Items per batch."),
         (SeedParameter, "int?", "null", $"Seed = {SeedParameter}", "Seed of shuffling and augmentation; the same seed gives the same batches. Null = a fresh one."),
@@ -188,10 +188,13 @@ internal static partial class DataBlockEmitter
     ];
 
     /// <summary>The factories' first parameter: [GetItems]'s source, or the items themselves.</summary>
-    private static (string Type, string Name, string Doc) SourceParameter(DataBlockSpec spec) =>
-        spec.GetItems is { } g
-            ? (g.ParameterType, Id(g.ParameterName), $"The source given to <c>{g.MethodName}</c> (the [GetItems] method).")
-            : ($"{Generic}.IEnumerable<{spec.ItemType}>", ItemsParameter, "The items.");
+    private static (string Type, string Name, string Doc) SourceParameter(DataBlockSpec spec) => spec switch
+    {
+        { GetItems: { } g } => (g.ParameterType, Id(g.ParameterName), $"The source given to <c>{g.MethodName}</c> (the [GetItems] method)."),
+        // Neither a source nor an item type yet (an error says why): any argument binds, so calls add no error of their own.
+        { ItemTypeKnown: false } => ("object", GeneratedNames.SourceParameter, "The source, once the class has a [GetItems] method."),
+        _ => ($"{Generic}.IEnumerable<{spec.ItemType}>", ItemsParameter, "The items."),
+    };
 
     private static void EmitDatasetsFactory(SourceWriter w, DataBlockSpec spec)
     {

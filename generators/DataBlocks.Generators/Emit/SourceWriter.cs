@@ -76,12 +76,6 @@ internal sealed class SourceWriter
         _sb.Append('\n');
     }
 
-    /// <summary>Writes several lines (split on '\n'), each at the current indentation.</summary>
-    public void WriteLines(string text)
-    {
-        foreach (var line in text.Split('\n')) WriteLine(line.TrimEnd('\r'));
-    }
-
     /// <summary>Writes <paramref name="header"/> and an opening brace, indents, and closes the brace when disposed.</summary>
     public IDisposable Block(string header, string closing = "}")
     {

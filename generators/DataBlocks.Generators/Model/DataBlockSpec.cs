@@ -6,7 +6,8 @@ namespace DataBlocks.Generators.Model;
 /// Type references (<see cref="ItemType"/>, <see cref="FullTypeName"/>, ...) are fully qualified names with <c>global::</c>.
 /// <see cref="Error"/> non-null: the class has errors; the generated types are still emitted (so uses of them do not
 /// fail too), with <see cref="Fields"/> holding only the blocks that bound and the factories throwing that message.
-/// <see cref="IsPartial"/> false (DB0001): only the types next to the class are emitted.
+/// <see cref="IsPartial"/> false (DB0001): only the types next to the class are emitted. <see cref="ItemTypeKnown"/> false
+/// (an error): <see cref="ItemType"/> is <c>object</c>, and without [GetItems] the factories take any source.
 /// </summary>
 internal sealed record DataBlockSpec(
     string HintName,
@@ -17,6 +18,7 @@ internal sealed record DataBlockSpec(
     string FullTypeName,
     DeclaredAccess Access,
     string ItemType,
+    bool ItemTypeKnown,
     GetItemsSpec? GetItems,
     EquatableArray<FieldSpec> Fields,
     int NInputs,

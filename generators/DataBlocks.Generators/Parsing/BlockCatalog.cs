@@ -6,8 +6,9 @@ using Microsoft.CodeAnalysis;
 namespace DataBlocks.Generators.Parsing;
 
 /// <summary>
-/// What each built-in block accepts from its getter and which runtime block (and codec) the generated code creates.
-/// The only place that knows the block rules; the runtime's blocks must agree (integration tests check that they do).
+/// What each built-in block accepts from its getter, and the kind and element type it binds to (the emitter turns a kind
+/// into the runtime block and codec). The only place that knows the block rules; the runtime's blocks must agree
+/// (integration tests check that they do).
 /// </summary>
 internal static class BlockCatalog
 {

@@ -67,6 +67,7 @@ internal static class DataBlockParser
             BlockCatalog.Name(c.Class),
             DeclaredAccessOf(c.Class),
             itemType is null ? "object" : BlockCatalog.Name(BlockCatalog.NotAnnotated(itemType)),
+            ItemTypeKnown: itemType is not null,
             getItems,
             fields.ToEquatableArray(),
             blocks?.NInputs ?? 0,

@@ -8,7 +8,8 @@ namespace DataBlocks.Generators.Parsing;
 /// <summary>
 /// The getter of each input (or each target) block, by position: null where there is none. <see cref="IsRefused"/>: a
 /// getter was refused (and reported) for that position, or for one that could not be told, so a block left without a
-/// getter there must not also be reported as missing (DB0203): the user sees one diagnostic per mistake.
+/// getter there must not also be reported as missing (DB0203): the user sees one diagnostic per mistake. A refused getter
+/// of the right shape still stands at its position (the class has an error, so it is never called).
 /// </summary>
 internal sealed class GetterSlots(IMethodSymbol?[] getters, bool[] refused, bool refusedUnplaced)
 {
@@ -58,8 +59,8 @@ internal static class GetterReader
             }
             for (int i = 0; i < entries.Count; i++)
             {
-                if (valid.Contains(entries[i])) getters[i] = entries[i].Method;
-                else refused[i] = true;
+                if (valid.Contains(entries[i]) || Placeable(entries[i])) getters[i] = entries[i].Method;
+                refused[i] = !valid.Contains(entries[i]);
             }
             return new GetterSlots(getters, refused, refusedUnplaced: false);
         }
@@ -68,7 +69,9 @@ internal static class GetterReader
         {
             if (!valid.Contains(g))
             {
-                if (g.Index >= 0 && g.Index < slots) refused[g.Index] = true;
+                if (g.Index < 0 || g.Index >= slots) continue;
+                refused[g.Index] = true;
+                if (Placeable(g) && getters[g.Index] is null) getters[g.Index] = g.Method;
                 continue;
             }
             if (g.Index >= slots)
@@ -83,4 +86,11 @@ internal static class GetterReader
         }
         return new GetterSlots(getters, refused, refusedUnplaced);
     }
+
+    /// <summary>
+    /// A refused getter that still has the shape of one (one parameter, a value returned: only, say, <c>static</c> is
+    /// missing) keeps its block's field, so that the generated members named after it exist while the error is fixed.
+    /// </summary>
+    private static bool Placeable(GetterEntry g) =>
+        g.Method is { Parameters.Length: 1, ReturnsVoid: false, IsGenericMethod: false } && (!g.HasIndex || g.Index >= 0);
 }

@@ -67,8 +67,9 @@ namespace Demo
 
     /// <summary>An item of <see cref="Pets"/> as its getters see it: one value per block.</summary>
     /// <param name="Photo"><c>Photo</c> (ImageBlock, input).</param>
+    /// <param name="Kind"><c>Kind</c> (CategoryBlock, target).</param>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
-    public sealed record PetsItem(string Photo);
+    public sealed record PetsItem(string Photo, string Kind);
 
     /// <summary>A batch of <see cref="Pets"/> on the loader's device. Disposing it disposes its tensors.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
@@ -87,8 +88,30 @@ namespace Demo
         /// <summary><c>Photo</c> (ImageBlock, input): float32 [B, 3, H, W], in [0, 1] before any Normalize.</summary>
         public global::TorchSharp.torch.Tensor Photo => Raw.Field(0, "Photo");
 
+        /// <summary><c>Kind</c> (CategoryBlock, target): int64 [B], class indices into KindVocab.</summary>
+        public global::TorchSharp.torch.Tensor Kind => Raw.Field(1, "Kind");
+
         /// <summary>Disposes the batch's tensors.</summary>
         public void Dispose() => Raw.Dispose();
+    }
+
+    /// <summary>A decoded prediction of <see cref="Pets"/>'s target <c>Kind</c>.</summary>
+    /// <param name="Kind">The predicted class.</param>
+    /// <param name="KindIndex">Its index in the vocabulary.</param>
+    /// <param name="KindProbabilities">The probability of every class, vocabulary order.</param>
+    [global::System.CodeDom.Compiler.GeneratedCode("DataBlocks.Generators", "<version>")]
+    public sealed record PetsPrediction(string Kind, int KindIndex, float[] KindProbabilities)
+    {
+        private bool PrintMembers(global::System.Text.StringBuilder builder)
+        {
+            builder.Append("Kind = ").Append(this.Kind);
+            builder.Append(", KindIndex = ").Append(this.KindIndex);
+            builder.Append(", KindProbabilities = ").Append(__DataBlocks_List(this.KindProbabilities));
+            return true;
+        }
+
+        private static string __DataBlocks_List<T>(global::System.Collections.Generic.IEnumerable<T>? values) =>
+            values is null ? "null" : "[" + string.Join(", ", values) + "]";
     }
 
     /// <summary>
@@ -116,7 +139,17 @@ namespace Demo
 
         /// <summary>The getter values of the item at dataset index <paramref name="index"/>.</summary>
         /// <param name="index">An index into the items [GetItems] returned.</param>
-        public global::Demo.PetsItem Item(int index) => new(Inner.Value<string>(0, index));
+        public global::Demo.PetsItem Item(int index) => new(Inner.Value<string>(0, index), Inner.Value<string>(1, index));
+
+        private global::DataBlocks.BlockTypes.CategoryCodec<string> __DataBlocks_KindCodec =>
+            (global::DataBlocks.BlockTypes.CategoryCodec<string>)Inner.Codecs[1];
+
+        /// <summary>The classes of <c>Kind</c> in index order, built from the training split.</summary>
+        public global::DataBlocks.Data.Vocab<string> KindVocab => __DataBlocks_KindCodec.Vocab;
+
+        /// <summary>The value of an encoded <c>Kind</c> index.</summary>
+        /// <param name="index">A class index.</param>
+        public string DecodeKind(long index) => KindVocab.Decode(index);
     }
 
     /// <summary>
@@ -140,5 +173,26 @@ namespace Demo
 
         /// <summary>The typed datasets behind the loaders.</summary>
         public global::Demo.PetsDatasets TypedDatasets => new(Datasets);
+
+        private global::DataBlocks.BlockTypes.CategoryCodec<string> __DataBlocks_KindCodec =>
+            (global::DataBlocks.BlockTypes.CategoryCodec<string>)Codecs[1];
+
+        /// <summary>The classes of <c>Kind</c> in index order, built from the training split.</summary>
+        public global::DataBlocks.Data.Vocab<string> KindVocab => __DataBlocks_KindCodec.Vocab;
+
+        /// <summary>Decodes activated predictions (e.g. from <c>Learner.GetPreds</c>), one per row.</summary>
+        /// <param name="activated">Model outputs after the loss's activation, batch dimension first.</param>
+        public global::System.Collections.Generic.IReadOnlyList<global::Demo.PetsPrediction> DecodePredictions(
+            global::TorchSharp.torch.Tensor activated)
+        {
+            float[][] rows = global::DataBlocks.Data.Predictions.Rows(activated);
+            var result = new global::Demo.PetsPrediction[rows.Length];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                int best = global::DataBlocks.Data.Predictions.ArgMax(rows[i]);
+                result[i] = new global::Demo.PetsPrediction(KindVocab.Decode(best), best, rows[i]);
+            }
+            return result;
+        }
     }
 }
