@@ -8,6 +8,7 @@ using System.Text;
 using DataBlocks.BlockTypes;
 using DataBlocks.Data;
 using DataBlocks.Learning;
+using DataBlocks.Serialization;
 using TorchSharp;
 
 namespace DataBlocks.Collab;
