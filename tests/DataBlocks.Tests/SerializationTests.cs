@@ -1,18 +1,101 @@
 using System;
 using System.IO;
+using System.Linq;
+using System.Text;
+using DataBlocks.Collab;
+using DataBlocks.Data;
+using DataBlocks.Learning;
 using DataBlocks.Serialization;
+using DataBlocks.Synthetic;
+using DataBlocks.TestKit;
+using TorchSharp;
 using Xunit;
 
 namespace DataBlocks.Tests;
 
 /// <summary>
-/// The one file format (<see cref="DataBlocksFile"/>) of saved weights and checkpoints: what it names when a file is
-/// truncated, of a newer version, of another kind or lacks a section.
+/// The one file format (<see cref="DataBlocksFile"/>) of saved weights, checkpoints and collab exports: what it names
+/// when a file is truncated, foreign, of an older version, of an unknown architecture or lacks a section.
 /// </summary>
 [Collection("Torch")]
 public class SerializationTests
 {
+    /// <summary>
+    /// Writes a copy of the DataBlocks file at <paramref name="path"/> (to <paramref name="to"/>, or a new file beside it)
+    /// with section <paramref name="name"/> changed by <paramref name="change"/> (null: left out); returns the copy's path.
+    /// </summary>
+    internal static string Rewrite(string path, string kind, string name, Func<byte[], byte[]?> change, string? to = null)
+    {
+        var file = DataBlocksFile.Read(path, kind);
+        to ??= Path.Combine(Path.GetDirectoryName(path)!, $"{Guid.NewGuid():N}{Path.GetExtension(path)}");
+        using var stream = new MemoryStream();
+        DataBlocksFile.Write(stream, kind, sections =>
+        {
+            foreach (string n in file.Names)
+                if ((n == name ? change(file.Bytes(n)) : file.Bytes(n)) is { } payload) sections.Add(n, payload);
+        });
+        File.WriteAllBytes(to, stream.ToArray());
+        return to;
+    }
+
+    private static void Truncate(string path) => File.WriteAllBytes(path, File.ReadAllBytes(path)[..(int)(new FileInfo(path).Length / 2)]);
+
     private static DataBlocksException Refused(Action load) => Assert.Throws<DataBlocksException>(load);
+
+    /// <summary>A learner with a saved weights file, a checkpoint of its first fit, and a collab model's export, in one folder.</summary>
+    private sealed class Files : IDisposable
+    {
+        private readonly TempDir _dir = new();
+        private readonly DataLoaders _collabLoaders;
+
+        public Files()
+        {
+            Options = new LearnerOptions { Path = _dir.Path, Checkpoint = "run" };
+            Learner = TinyRegression.ThreeGroups(TinyRegression.Loaders(), Options);
+            Learner.Fit(1, 1e-2);
+            Weights = Learner.Save("model");
+            Checkpoint = Learner.CheckpointPath(0)!;
+            var data = RatingsDataset.Generate(users: 10, items: 20, ratings: 150, seed: 4);
+            var dls = DataLoaders<SyntheticRating>.Create(ColumnarLoaderTests.Ratings(), data.Rows,
+                new DataLoaderOptions { BatchSize = 16, Workers = 0, Device = torch.CPU });
+            _collabLoaders = dls;
+            using var collab = CollabLearner.Create(dls, nFactors: 3, options: TinyRegression.Silent);
+            Export = CollabModel<int, string>.From(collab).Export(_dir.Combine("ratings.dbcollab"));
+        }
+
+        public LearnerOptions Options { get; }
+        public Learner Learner { get; }
+        public string Weights { get; }
+        public string Checkpoint { get; }
+        public string Export { get; }
+
+        public string Combine(string name) => _dir.Combine(name);
+
+        /// <summary>Loads <c>model.dbw</c> into the learner: it must refuse, and leave the weights as they were.</summary>
+        public DataBlocksException RefuseWeights()
+        {
+            var before = TinyRegression.Weights(Learner);
+            var e = Refused(() => Learner.Load("model"));
+            TensorAssert.Same(TinyRegression.Weights(Learner), before);
+            return e;
+        }
+
+        /// <summary>Resumes the first fit from <c>run.fit0.ckpt</c> in a new learner: it must refuse.</summary>
+        public DataBlocksException RefuseCheckpoint()
+        {
+            using var learn = TinyRegression.ThreeGroups(TinyRegression.Loaders(), Options);
+            return Refused(() => learn.Fit(1, 1e-2, resume: true));
+        }
+
+        public DataBlocksException RefuseExport() => Refused(() => CollabModel<int, string>.Load(Export, torch.CPU).Dispose());
+
+        public void Dispose()
+        {
+            Learner.Dispose();
+            _collabLoaders.Dispose();
+            _dir.Dispose();
+        }
+    }
 
     [Fact]
     public void The_Container_Reads_Its_Sections_Back_And_Names_A_Truncation_At_Any_Byte()
@@ -43,5 +126,91 @@ public class SerializationTests
             Refused(() => DataBlocksFile.Read(newer, "memory.dbw", DataBlocksFile.Weights)).Message);
         Assert.Contains("'memory.dbw' holds a model's saved weights, not a checkpoint",
             Refused(() => DataBlocksFile.Read(bytes, "memory.dbw", DataBlocksFile.Checkpoint)).Message);
+    }
+
+    [Fact]
+    public void A_Truncated_File_Of_Each_Kind_Names_The_File()
+    {
+        using var files = new Files();
+        Truncate(files.Weights);
+        Truncate(files.Checkpoint);
+        Truncate(files.Export);
+        Assert.Contains($"'{files.Weights}' is empty or truncated", files.RefuseWeights().Message);
+        Assert.Contains($"'{files.Checkpoint}' is empty or truncated", files.RefuseCheckpoint().Message);
+        Assert.Contains($"'{files.Export}' is empty or truncated", files.RefuseExport().Message);
+    }
+
+    [Fact]
+    public void A_Foreign_File_Or_One_Of_Another_Kind_Is_Refused()
+    {
+        using var files = new Files();
+        File.Copy(files.Checkpoint, files.Weights, overwrite: true);
+        Assert.Contains($"'{files.Weights}' holds a checkpoint, not a model's saved weights", files.RefuseWeights().Message);
+        foreach (string path in new[] { files.Weights, files.Checkpoint, files.Export })
+            File.WriteAllText(path, "name,rating\nsomeone,4\n");
+        Assert.Contains($"'{files.Weights}' is not a DataBlocks file (a model's saved weights was expected)", files.RefuseWeights().Message);
+        Assert.Contains($"'{files.Checkpoint}' is not a DataBlocks file", files.RefuseCheckpoint().Message);
+        Assert.Contains($"'{files.Export}' is not a DataBlocks file", files.RefuseExport().Message);
+    }
+
+    [Fact]
+    public void A_File_Of_An_Older_Format_Asks_To_Be_Saved_Again()
+    {
+        using var files = new Files();
+        void Old(string path, string magic)
+        {
+            using var w = new BinaryWriter(File.Create(path), Encoding.UTF8);
+            w.Write(magic);   // the old formats began with their name, as BinaryWriter writes a string
+            w.Write(3);
+            w.Write("u_weight.weight");
+        }
+        Old(files.Weights, "DataBlocks.Learner/2");
+        Old(files.Checkpoint, "DataBlocks.Checkpoint/2");
+        Old(files.Export, "DataBlocks.Collab/1");
+        Assert.Contains($"'{files.Weights}' was saved by an older version of DataBlocks (DataBlocks.Learner/2); re-save it with this version",
+            files.RefuseWeights().Message);
+        Assert.Contains($"'{files.Checkpoint}' was saved by an older version of DataBlocks (DataBlocks.Checkpoint/2)", files.RefuseCheckpoint().Message);
+        Assert.Contains($"'{files.Export}' was saved by an older version of DataBlocks (DataBlocks.Collab/1)", files.RefuseExport().Message);
+    }
+
+    [Fact]
+    public void A_Missing_Section_Is_Named_And_Changes_Nothing()
+    {
+        using var files = new Files();
+        Rewrite(files.Weights, DataBlocksFile.Weights, "weights", _ => null, to: files.Weights);
+        Assert.Contains($"'{files.Weights}' is damaged: it has no 'weights' section (it has 'optimizer')", files.RefuseWeights().Message);
+        Rewrite(files.Checkpoint, DataBlocksFile.Checkpoint, "history", _ => null, to: files.Checkpoint);
+        Assert.Contains($"'{files.Checkpoint}' is damaged: it has no 'history' section", files.RefuseCheckpoint().Message);
+        Rewrite(files.Export, DataBlocksFile.CollabExport, "ratings", _ => null, to: files.Export);
+        Assert.Contains($"'{files.Export}' is damaged: it has no 'ratings' section", files.RefuseExport().Message);
+    }
+
+    [Fact]
+    public void An_Unknown_Architecture_Is_Named()
+    {
+        using var files = new Files();
+        Rewrite(files.Export, DataBlocksFile.CollabExport, "architecture", a =>
+        {
+            using var buffer = new MemoryStream();
+            using (var w = new BinaryWriter(buffer)) w.Write("Transformer");
+            return [.. buffer.ToArray(), .. a[(1 + nameof(EmbeddingDotBias).Length)..]];
+        }, to: files.Export);
+        Assert.Contains($"'{files.Export}' holds a model of an unknown architecture 'Transformer'; this version of DataBlocks rebuilds 'EmbeddingDotBias', 'EmbeddingNN'",
+            files.RefuseExport().Message);
+    }
+
+    [Fact]
+    public void Weights_Without_Optimizer_State_Load_And_A_Checkpoint_Of_The_New_Format_Resumes()
+    {
+        using var files = new Files();
+        string path = files.Learner.Save("bare", withOpt: false);
+        Assert.Equal(["weights"], DataBlocksFile.Read(path, DataBlocksFile.Weights).Names);
+        Assert.Equal(["position", "history", "rng"], DataBlocksFile.Read(files.Checkpoint, DataBlocksFile.Checkpoint).Names.Take(3));
+        using var other = TinyRegression.ThreeGroups(TinyRegression.Loaders(), files.Options);
+        other.Load("bare");
+        TensorAssert.Same(TinyRegression.Weights(other), TinyRegression.Weights(files.Learner));
+        Assert.Null(other.Optimizer);
+        var resumed = other.Fit(1, 1e-2, resume: true);   // the first fit had ended: restored, not retrained
+        Assert.Equal(files.Learner.History.Select(r => r.ValidLoss), resumed.Select(r => r.ValidLoss));
     }
 }

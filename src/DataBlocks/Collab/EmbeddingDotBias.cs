@@ -1,5 +1,7 @@
 using System;
+using System.IO;
 using DataBlocks.Layers;
+using DataBlocks.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -13,8 +15,9 @@ namespace DataBlocks.Collab;
 /// normal (std 0.01). State-dict names are fastai's (<c>u_weight</c>, <c>i_weight</c>, <c>u_bias</c>, <c>i_bias</c>).
 /// fastai: <c>EmbeddingDotBias(n_factors, n_users, n_items, y_range)</c>.
 /// </summary>
-public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tensor>, ICollabModel
+public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tensor>, ICollabModel, IExportableModel
 {
+    private readonly int _nUsers, _nItems;
     [ComponentName(Name = "u_weight")] private readonly Embedding _userWeight;
     [ComponentName(Name = "i_weight")] private readonly Embedding _itemWeight;
     [ComponentName(Name = "u_bias")] private readonly Embedding _userBias;
@@ -31,6 +34,7 @@ public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tenso
         ArgumentOutOfRangeException.ThrowIfLessThan(nUsers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(nItems, 1);
         NFactors = nFactors;
+        (_nUsers, _nItems) = (nUsers, nItems);
         YRange = CollabRange.Normalize(yRange);
         _userWeight = Init.Embedding(nUsers, nFactors);
         _itemWeight = Init.Embedding(nItems, nFactors);
@@ -68,6 +72,25 @@ public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tenso
 
     /// <inheritdoc />
     public torch.Tensor? ItemBiases => ItemBias;
+
+    string IExportableModel.ArchitectureKind => nameof(EmbeddingDotBias);
+
+    void IExportableModel.WriteArchitecture(BinaryWriter writer)
+    {
+        writer.Write(NFactors);
+        writer.Write(_nUsers);
+        writer.Write(_nItems);
+        ArchitectureReader.WriteRange(writer, YRange);
+    }
+
+    /// <summary>Rebuilds the model from the descriptor <see cref="IExportableModel.WriteArchitecture"/> wrote (untrained).</summary>
+    internal static EmbeddingDotBias ReadArchitecture(ArchitectureReader reader)
+    {
+        int factors = reader.Count(), users = reader.Count(), items = reader.Count();
+        var range = reader.Range();
+        reader.Allocates((users + (double)items) * (factors + 1.0));
+        return new EmbeddingDotBias(factors, users, items, range);
+    }
 
     /// <inheritdoc />
     public override torch.Tensor forward(torch.Tensor input)
