@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -89,6 +90,17 @@ public class SerializationTests
 
         public DataBlocksException RefuseExport() => Refused(() => CollabModel<int, string>.Load(Export, torch.CPU).Dispose());
 
+        /// <summary>The three files.</summary>
+        public string[] All => [Weights, Checkpoint, Export];
+
+        /// <summary>Each file is refused with a message that holds <paramref name="expected"/> of its path.</summary>
+        public void EachRefused(Func<string, string> expected)
+        {
+            Assert.Contains(expected(Weights), RefuseWeights().Message);
+            Assert.Contains(expected(Checkpoint), RefuseCheckpoint().Message);
+            Assert.Contains(expected(Export), RefuseExport().Message);
+        }
+
         public void Dispose()
         {
             Learner.Dispose();
@@ -132,12 +144,8 @@ public class SerializationTests
     public void A_Truncated_File_Of_Each_Kind_Names_The_File()
     {
         using var files = new Files();
-        Truncate(files.Weights);
-        Truncate(files.Checkpoint);
-        Truncate(files.Export);
-        Assert.Contains($"'{files.Weights}' is empty or truncated", files.RefuseWeights().Message);
-        Assert.Contains($"'{files.Checkpoint}' is empty or truncated", files.RefuseCheckpoint().Message);
-        Assert.Contains($"'{files.Export}' is empty or truncated", files.RefuseExport().Message);
+        foreach (string path in files.All) Truncate(path);
+        files.EachRefused(path => $"'{path}' is empty or truncated");
     }
 
     [Fact]
@@ -146,43 +154,41 @@ public class SerializationTests
         using var files = new Files();
         File.Copy(files.Checkpoint, files.Weights, overwrite: true);
         Assert.Contains($"'{files.Weights}' holds a checkpoint, not a model's saved weights", files.RefuseWeights().Message);
-        foreach (string path in new[] { files.Weights, files.Checkpoint, files.Export })
-            File.WriteAllText(path, "name,rating\nsomeone,4\n");
+        foreach (string path in files.All) File.WriteAllText(path, "name,rating\nsomeone,4\n");
         Assert.Contains($"'{files.Weights}' is not a DataBlocks file (a model's saved weights was expected)", files.RefuseWeights().Message);
-        Assert.Contains($"'{files.Checkpoint}' is not a DataBlocks file", files.RefuseCheckpoint().Message);
-        Assert.Contains($"'{files.Export}' is not a DataBlocks file", files.RefuseExport().Message);
+        files.EachRefused(path => $"'{path}' is not a DataBlocks file");
     }
 
     [Fact]
     public void A_File_Of_An_Older_Format_Asks_To_Be_Saved_Again()
     {
         using var files = new Files();
-        void Old(string path, string magic)
+        var formats = new Dictionary<string, string>
+        {
+            [files.Weights] = "DataBlocks.Learner/2", [files.Checkpoint] = "DataBlocks.Checkpoint/2", [files.Export] = "DataBlocks.Collab/1",
+        };
+        foreach (var (path, format) in formats)
         {
             using var w = new BinaryWriter(File.Create(path), Encoding.UTF8);
-            w.Write(magic);   // the old formats began with their name, as BinaryWriter writes a string
+            w.Write(format);   // the old formats began with their name, as BinaryWriter writes a string
             w.Write(3);
             w.Write("u_weight.weight");
         }
-        Old(files.Weights, "DataBlocks.Learner/2");
-        Old(files.Checkpoint, "DataBlocks.Checkpoint/2");
-        Old(files.Export, "DataBlocks.Collab/1");
-        Assert.Contains($"'{files.Weights}' was saved by an older version of DataBlocks (DataBlocks.Learner/2); re-save it with this version",
-            files.RefuseWeights().Message);
-        Assert.Contains($"'{files.Checkpoint}' was saved by an older version of DataBlocks (DataBlocks.Checkpoint/2)", files.RefuseCheckpoint().Message);
-        Assert.Contains($"'{files.Export}' was saved by an older version of DataBlocks (DataBlocks.Collab/1)", files.RefuseExport().Message);
+        files.EachRefused(path => $"'{path}' was saved by an older version of DataBlocks ({formats[path]}); re-save it with this version");
     }
 
     [Fact]
     public void A_Missing_Section_Is_Named_And_Changes_Nothing()
     {
         using var files = new Files();
-        Rewrite(files.Weights, DataBlocksFile.Weights, "weights", _ => null, to: files.Weights);
-        Assert.Contains($"'{files.Weights}' is damaged: it has no 'weights' section (it has 'optimizer')", files.RefuseWeights().Message);
-        Rewrite(files.Checkpoint, DataBlocksFile.Checkpoint, "history", _ => null, to: files.Checkpoint);
-        Assert.Contains($"'{files.Checkpoint}' is damaged: it has no 'history' section", files.RefuseCheckpoint().Message);
-        Rewrite(files.Export, DataBlocksFile.CollabExport, "ratings", _ => null, to: files.Export);
-        Assert.Contains($"'{files.Export}' is damaged: it has no 'ratings' section", files.RefuseExport().Message);
+        var missing = new Dictionary<string, (string Kind, string Section)>
+        {
+            [files.Weights] = (DataBlocksFile.Weights, "weights"), [files.Checkpoint] = (DataBlocksFile.Checkpoint, "history"),
+            [files.Export] = (DataBlocksFile.CollabExport, "ratings"),
+        };
+        foreach (var (path, (kind, section)) in missing) Rewrite(path, kind, section, _ => null, to: path);
+        files.EachRefused(path => $"'{path}' is damaged: it has no '{missing[path].Section}' section");
+        Assert.Contains("(it has 'optimizer')", files.RefuseWeights().Message);
     }
 
     [Fact]

@@ -51,13 +51,12 @@ internal static class CollabExport
                 w.Write(typeof(TUser).FullName!);
                 w.Write(typeof(TItem).FullName!);
             });
-            file.Add("users", w => WriteStrings(w, userText));
-            file.Add("items", w => WriteStrings(w, itemText));
+            file.Add("users", w => WriteList(w, userText, w.Write));
+            file.Add("items", w => WriteList(w, itemText, w.Write));
             file.Add("architecture", w => ModelArchitecture.Write(w, architecture));
             file.Add("ratings", w =>
             {
-                w.Write(model.Seen.Count);
-                foreach (var items in model.Seen) WriteInts(w, items);
+                WriteList(w, model.Seen, items => WriteInts(w, items));
                 WriteInts(w, model.RatingCounts);
             });
             // Under mixed precision the learner's fp32 masters are the weights (as fastai exports fp32 weights).
@@ -75,14 +74,9 @@ internal static class CollabExport
         if (userType != typeof(TUser).FullName || itemType != typeof(TItem).FullName)
             throw new DataBlocksException(
                 $"'{path}' has users of type {userType} and items of type {itemType}; it cannot load as CollabModel<{typeof(TUser).Name}, {typeof(TItem).Name}>.");
-        var users = Vocabulary<TUser>(file.Read("users", r => ReadStrings(r, path)), path);
-        var items = Vocabulary<TItem>(file.Read("items", r => ReadStrings(r, path)), path);
-        var (seen, counts) = file.Read("ratings", r =>
-        {
-            var lists = new int[Count(r, path, 4)][];
-            for (int u = 0; u < lists.Length; u++) lists[u] = ReadInts(r, path);
-            return (lists, ReadInts(r, path));
-        });
+        var users = Vocabulary<TUser>(file.Read("users", r => ReadList(r, path, 1, r.ReadString)), path);
+        var items = Vocabulary<TItem>(file.Read("items", r => ReadList(r, path, 1, r.ReadString)), path);
+        var (seen, counts) = file.Read("ratings", r => (ReadList(r, path, sizeof(int), () => ReadInts(r, path)), ReadInts(r, path)));
         if (seen.Length != users.Count || counts.Length != items.Count || seen.Any(list => list.Any(i => i < 1 || i >= items.Count)))
             throw new DataBlocksException($"'{path}' is damaged: its rating lists do not match its vocabularies.");
         // The descriptor's sizes must fit the weights that follow, so a damaged size is named before anything is allocated.
@@ -112,41 +106,27 @@ internal static class CollabExport
         }
     }
 
-    /// <summary>A count of entries of at least <paramref name="bytesEach"/> bytes that the rest of the section can hold.</summary>
-    private static int Count(BinaryReader r, string path, int bytesEach)
+    private static void WriteList<T>(BinaryWriter w, IReadOnlyCollection<T> values, Action<T> write)
+    {
+        w.Write(values.Count);
+        foreach (var v in values) write(v);
+    }
+
+    /// <summary>A list written by <see cref="WriteList"/> of entries of at least <paramref name="bytesEach"/> bytes, its count checked against what the section holds.</summary>
+    private static T[] ReadList<T>(BinaryReader r, string path, int bytesEach, Func<T> read)
     {
         int n = r.ReadInt32();
         long left = r.BaseStream.Length - r.BaseStream.Position;
         if (n < 0 || (long)n * bytesEach > left)
             throw new DataBlocksException($"'{path}' is damaged: it announces {n} entries where {left} bytes remain.");
-        return n;
-    }
-
-    private static void WriteInts(BinaryWriter w, IReadOnlyCollection<int> values)
-    {
-        w.Write(values.Count);
-        foreach (int v in values) w.Write(v);
-    }
-
-    private static int[] ReadInts(BinaryReader r, string path)
-    {
-        var values = new int[Count(r, path, 4)];
-        for (int i = 0; i < values.Length; i++) values[i] = r.ReadInt32();
+        var values = new T[n];
+        for (int i = 0; i < n; i++) values[i] = read();
         return values;
     }
 
-    private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> values)
-    {
-        w.Write(values.Count);
-        foreach (string v in values) w.Write(v);
-    }
+    private static void WriteInts(BinaryWriter w, IReadOnlyCollection<int> values) => WriteList(w, values, w.Write);
 
-    private static string[] ReadStrings(BinaryReader r, string path)
-    {
-        var values = new string[Count(r, path, 1)];
-        for (int i = 0; i < values.Length; i++) values[i] = r.ReadString();
-        return values;
-    }
+    private static int[] ReadInts(BinaryReader r, string path) => ReadList(r, path, sizeof(int), r.ReadInt32);
 
     private static Vocab<T> Vocabulary<T>(string[] text, string path) where T : notnull
     {
