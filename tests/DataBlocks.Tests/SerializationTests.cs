@@ -49,9 +49,9 @@ public class SerializationTests
         private readonly TempDir _dir = new();
         private readonly DataLoaders _collabLoaders;
 
-        public Files()
+        public Files(OptimizerSettings? optimizer = null)
         {
-            Options = new LearnerOptions { Path = _dir.Path, Checkpoint = "run" };
+            Options = new LearnerOptions { Path = _dir.Path, Checkpoint = "run", Optimizer = optimizer ?? OptimizerSettings.Adam };
             Learner = TinyRegression.ThreeGroups(TinyRegression.Loaders(), Options);
             Learner.Fit(1, 1e-2);
             Weights = Learner.Save("model");
@@ -203,6 +203,23 @@ public class SerializationTests
         }, to: files.Export);
         Assert.Contains($"'{files.Export}' holds a model of an unknown architecture 'Transformer'; this version of DataBlocks rebuilds 'EmbeddingDotBias', 'EmbeddingNN'",
             files.RefuseExport().Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Damaged_Optimizer_State_Leaves_The_Weights_And_The_Optimizer_As_They_Were(bool sgd)
+    {
+        using var files = new Files(sgd ? OptimizerSettings.SgdMomentum : null);
+        // The section's length is right, but it ends halfway through the Adam moments, after a header that reads.
+        Rewrite(files.Weights, DataBlocksFile.Weights, "optimizer", o => o[..(o.Length / 2)], to: files.Weights);
+        files.Learner.Fit(1, 3e-2);   // the learner moves on from what the file holds: other weights, moments and rates
+        var lrs = files.Learner.Optimizer!.Lr.ToArray();
+        using var before = files.Learner.Optimizer.SaveToMemory();
+        Assert.Contains($"'{files.Weights}'", files.RefuseWeights().Message);
+        Assert.Equal(lrs, files.Learner.Optimizer.Lr);
+        using var after = files.Learner.Optimizer.SaveToMemory();
+        Assert.Equal(before.ToArray(), after.ToArray());
     }
 
     [Fact]

@@ -60,17 +60,19 @@ public static class LearnerFiles
         if (withOpt && learn.Optimizer is { } opt) file.Add("optimizer", opt.Save);
     }
 
-    /// <summary>Reads what <see cref="WriteWeights"/> wrote, checking the weights and the optimizer's header before committing either.</summary>
+    /// <summary>
+    /// Reads what <see cref="WriteWeights"/> wrote: the weights are read and checked, then the optimizer's header; the
+    /// optimizer state is loaded (all or nothing) before the weights are copied, so a file that fails leaves both as they were.
+    /// </summary>
     internal static void ReadWeights(Learner learn, Sections file, bool withOpt)
     {
         using var scope = torch.NewDisposeScope();
         var target = learn.StateTensors();
         var loaded = file.Read("weights", r => StateDictIO.Read(r, target, file.Source));
         using var optimizer = withOpt && file.Has("optimizer") ? file.Open("optimizer") : null;
-        var opt = optimizer is null ? null : (learn.Optimizer ?? learn.CreateOptimizer()).ReadHeader(optimizer, file.Source);
+        if (optimizer is not null) (learn.Optimizer ?? learn.CreateOptimizer()).ReadHeader(optimizer, file.Source).Commit(optimizer);
         StateDictIO.Commit(target, loaded);
         learn.Raise(c => c.AfterModelStateLoaded());
-        if (optimizer is not null) opt!.Commit(optimizer);
     }
 
     /// <summary>
