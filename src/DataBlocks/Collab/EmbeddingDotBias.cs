@@ -13,6 +13,7 @@ namespace DataBlocks.Collab;
 /// <c>r = Σ_f U[u,f]·I[i,f] + b_u[u] + b_i[i]</c>, squashed by <c>sigmoid_range</c> when a range is given. Input
 /// <c>int64 [B, 2]</c> (user index, item index); output <c>float32 [B]</c>. Embeddings start from fastai's truncated
 /// normal (std 0.01). State-dict names are fastai's (<c>u_weight</c>, <c>i_weight</c>, <c>u_bias</c>, <c>i_bias</c>).
+/// An export holds its architecture as the model writes it (kind <c>EmbeddingDotBias</c>: factors, users, items, range).
 /// fastai: <c>EmbeddingDotBias(n_factors, n_users, n_items, y_range)</c>.
 /// </summary>
 public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tensor>, ICollabModel, IExportableModel

@@ -16,7 +16,8 @@ namespace DataBlocks.Collab;
 /// concatenated, then <c>LinBnDrop</c> blocks (<c>Linear(bias: false)</c> → ReLU → <c>BatchNorm1d</c>), a final
 /// <c>Linear(last, 1)</c> and <c>SigmoidRange</c>. Input <c>int64 [B, n]</c>; output <c>float32 [B]</c>. State-dict names
 /// are fastai's (<c>embeds.0.weight</c>, <c>layers.0.0.weight</c>, …) except that there is no <c>bn_cont</c>: fastai builds
-/// an empty <c>BatchNorm1d(0)</c> for the absent continuous inputs, which has no weights to carry. fastai:
+/// an empty <c>BatchNorm1d(0)</c> for the absent continuous inputs, which has no weights to carry. An export holds its
+/// architecture as the model writes it (kind <c>EmbeddingNN</c>: embedding sizes, hidden sizes, range). fastai:
 /// <c>EmbeddingNN(emb_szs, layers, y_range)</c> = <c>TabularModel(emb_szs, n_cont=0, out_sz=1, layers, use_bn=True, lin_first=True)</c>.
 /// </summary>
 public sealed class EmbeddingNN : Module<torch.Tensor, torch.Tensor>, ICollabModel, IExportableModel

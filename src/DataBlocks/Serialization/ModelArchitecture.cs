@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using TorchSharp;
 
 namespace DataBlocks.Serialization;
@@ -41,7 +40,7 @@ internal static class ModelArchitecture
         if (!factories.TryGetValue(kind, out var factory))
             throw new DataBlocksException(
                 $"'{reader.Source}' holds a model of an unknown architecture '{kind}'; this version of DataBlocks rebuilds " +
-                $"{string.Join(", ", factories.Keys.Select(k => $"'{k}'"))}.");
+                $"'{string.Join("', '", factories.Keys)}'.");
         try
         {
             return factory(reader);
