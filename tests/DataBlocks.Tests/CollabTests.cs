@@ -2,12 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
 using DataBlocks.BlockTypes;
 using DataBlocks.Collab;
 using DataBlocks.Data;
 using DataBlocks.Layers;
 using DataBlocks.Learning;
+using DataBlocks.Serialization;
 using DataBlocks.Synthetic;
 using DataBlocks.TestKit;
 using TorchSharp;
@@ -263,37 +263,35 @@ public class CollabTests
                 Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(dir.Combine("other.dbcollab")));
                 string trailing = dir.Combine("trailing.dbcollab");
                 File.WriteAllBytes(trailing, [.. bytes, 1, 2, 3]);
-                Assert.Contains("bytes follow the weights", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(trailing)).Message);
-                string negative = dir.Combine("negative.dbcollab");
-                var damaged = (byte[])bytes.Clone();
-                int at = 1 + "DataBlocks.Collab/1".Length + 1 + typeof(int).FullName!.Length + 1 + typeof(string).FullName!.Length;
-                BitConverter.GetBytes(-5).CopyTo(damaged, at);   // the user count
-                File.WriteAllBytes(negative, damaged);
+                Assert.Contains("3 bytes follow its last section", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(trailing)).Message);
+                string negative = SerializationTests.Rewrite(path, DataBlocksFile.CollabExport, "users", users => [.. BitConverter.GetBytes(-5), .. users[4..]]);
                 Assert.Contains("is damaged", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(negative)).Message);
 
-                // A damaged size after the model kind is named before anything is allocated: a huge factor count, or an
+                // A damaged size in the architecture is named before anything is allocated: a huge factor count, or an
                 // embedding that does not match the vocabulary.
-                byte[] kind = [(byte)(useNn ? 2 : 3), .. Encoding.ASCII.GetBytes(useNn ? "nn" : "dot")];
-                int sizesAt = bytes.AsSpan().IndexOf(kind) + kind.Length;
-                var resized = (byte[])bytes.Clone();
-                if (useNn) BitConverter.GetBytes(BitConverter.ToInt32(bytes, sizesAt + 4) + 1).CopyTo(resized, sizesAt + 4);
-                else BitConverter.GetBytes(1 << 28).CopyTo(resized, sizesAt);
-                string wrongSize = dir.Combine("size.dbcollab");
-                File.WriteAllBytes(wrongSize, resized);
+                int sizesAt = 1 + (useNn ? nameof(EmbeddingNN) : nameof(EmbeddingDotBias)).Length;   // after the kind
+                string wrongSize = SerializationTests.Rewrite(path, DataBlocksFile.CollabExport, "architecture", a =>
+                {
+                    var resized = (byte[])a.Clone();
+                    if (useNn) BitConverter.GetBytes(BitConverter.ToInt32(a, sizesAt + 4) + 1).CopyTo(resized, sizesAt + 4);
+                    else BitConverter.GetBytes(1 << 28).CopyTo(resized, sizesAt);
+                    return resized;
+                });
                 Assert.Contains(useNn ? "do not match its vocabularies" : "weights where",
                     Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(wrongSize)).Message);
                 if (useNn)
                 {
                     // Hidden sizes whose weight count wraps a long around to a small number (int.MaxValue × (2^31 − W)
                     // + W × int.MaxValue = 2^62 − 2^31, × 4 bytes): still named before Linear(W, int.MaxValue) is allocated.
-                    int sizeCount = BitConverter.ToInt32(bytes, sizesAt);
-                    int width = Enumerable.Range(0, sizeCount).Sum(i => BitConverter.ToInt32(bytes, sizesAt + 4 + 8 * i + 4));
-                    int layersAt = sizesAt + 4 + 8 * sizeCount;
-                    int layerCount = BitConverter.ToInt32(bytes, layersAt);
-                    byte[] wrapped = [.. bytes[..layersAt], .. BitConverter.GetBytes(2), .. BitConverter.GetBytes(int.MaxValue),
-                        .. BitConverter.GetBytes(int.MaxValue - width + 1), .. bytes[(layersAt + 4 + 4 * layerCount)..]];
-                    string huge = dir.Combine("huge.dbcollab");
-                    File.WriteAllBytes(huge, wrapped);
+                    string huge = SerializationTests.Rewrite(path, DataBlocksFile.CollabExport, "architecture", a =>
+                    {
+                        int sizeCount = BitConverter.ToInt32(a, sizesAt);
+                        int width = Enumerable.Range(0, sizeCount).Sum(i => BitConverter.ToInt32(a, sizesAt + 4 + 8 * i + 4));
+                        int layersAt = sizesAt + 4 + 8 * sizeCount;
+                        int layerCount = BitConverter.ToInt32(a, layersAt);
+                        return [.. a[..layersAt], .. BitConverter.GetBytes(2), .. BitConverter.GetBytes(int.MaxValue),
+                            .. BitConverter.GetBytes(int.MaxValue - width + 1), .. a[(layersAt + 4 + 4 * layerCount)..]];
+                    });
                     Assert.Contains("weights where", Assert.Throws<DataBlocksException>(() => CollabModel<int, string>.Load(huge)).Message);
                 }
             }

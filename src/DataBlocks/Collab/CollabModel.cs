@@ -1,10 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.ComponentModel;
-using System.Globalization;
-using System.IO;
 using System.Linq;
-using System.Text;
 using DataBlocks.BlockTypes;
 using DataBlocks.Data;
 using DataBlocks.Learning;
@@ -23,34 +19,32 @@ public sealed record Recommendation<TItem>(TItem Item, float Rating);
 public sealed record ItemScore<TItem>(TItem Item, double Value);
 
 /// <summary>
-/// A trained collaborative-filtering model with its vocabularies, for inference and analysis: predictions, top-N
-/// recommendations, item biases (liked beyond their ratings), nearest items by embedding, PCA of the item factors with a
-/// labelled scatter plot; <see cref="Export"/> writes everything inference needs to one file, <see cref="Load"/> reads it
-/// back without the data. Made from a learner with <see cref="From"/> (sharing its model) or loaded (owning it).
-/// fastai: the lesson's analysis of <c>learn.model</c>, <c>learn.export</c> / <c>load_learner</c>.
+/// A trained collaborative-filtering model with its vocabularies, for inference: predictions and top-N recommendations.
+/// The analysis — item biases (liked beyond their ratings), nearest items by embedding, rating counts, PCA of the item
+/// factors — is in <see cref="CollabAnalysis"/>, the labelled PCA scatter in <see cref="CollabPlots"/> (extension
+/// methods, called as members); <see cref="Export"/> writes everything inference needs to one file, <see cref="Load"/>
+/// reads it back without the data (<see cref="CollabExport"/>). Made from a learner with <see cref="From"/> (sharing its
+/// model) or loaded (owning it). fastai: the lesson's analysis of <c>learn.model</c>, <c>learn.export</c> / <c>load_learner</c>.
 /// </summary>
 /// <typeparam name="TUser">The user key type (the first input's <c>CategoricalBlock</c>).</typeparam>
 /// <typeparam name="TItem">The item key type (the second input's <c>CategoricalBlock</c>).</typeparam>
 public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnull where TItem : notnull
 {
-    private const string Magic = "DataBlocks.Collab/1";
     private readonly torch.nn.Module<torch.Tensor, torch.Tensor> _module;
     private readonly bool _owns;
-    private readonly Learner? _learner;   // the model's learner (From), whose fp32 masters Export writes under mixed precision
     private readonly int[][] _seen;
-    private readonly int[] _ratingCounts;
 
-    private CollabModel(torch.nn.Module<torch.Tensor, torch.Tensor> module, bool owns, Vocab<TUser> users, Vocab<TItem> items,
+    internal CollabModel(torch.nn.Module<torch.Tensor, torch.Tensor> module, bool owns, Vocab<TUser> users, Vocab<TItem> items,
         int[][] seen, int[] ratingCounts, torch.Device device, Learner? learner = null)
     {
         _module = module;
         _owns = owns;
-        _learner = learner;
+        Learner = learner;
         Model = (ICollabModel)module;
         Users = users;
         Items = items;
         _seen = seen;
-        _ratingCounts = ratingCounts;
+        RatingCounts = ratingCounts;
         Device = device;
     }
 
@@ -68,6 +62,15 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
 
     /// <summary>Where the model runs.</summary>
     public torch.Device Device { get; }
+
+    /// <summary>The model's learner (made <see cref="From"/> one), whose fp32 masters an export writes under mixed precision.</summary>
+    internal Learner? Learner { get; }
+
+    /// <summary>What each user rated (item indices, sorted), by user index.</summary>
+    internal IReadOnlyList<int[]> Seen => _seen;
+
+    /// <summary>How many ratings each item has, by item index.</summary>
+    internal int[] RatingCounts { get; }
 
     /// <summary>
     /// The model of <paramref name="learn"/> (shared, not copied) with the vocabularies of its loaders and the ratings of
@@ -174,9 +177,9 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
         }
     }
 
-    private int UserIndex(TUser user, UnknownKeys unknown) => Index(Users, user, unknown, "user");
+    internal int UserIndex(TUser user, UnknownKeys unknown) => Index(Users, user, unknown, "user");
 
-    private int ItemIndex(TItem item, UnknownKeys unknown) => Index(Items, item, unknown, "item");
+    internal int ItemIndex(TItem item, UnknownKeys unknown) => Index(Items, item, unknown, "item");
 
     private static int Index<T>(Vocab<T> vocab, T key, UnknownKeys unknown, string role) where T : notnull
     {
@@ -187,356 +190,26 @@ public sealed class CollabModel<TUser, TItem> : IDisposable where TUser : notnul
             $"The {role} '{key}' was not in the training split, so the model has no embedding for it. Pass UnknownKeys.UseNa to use the #na# slot (a cold start).");
     }
 
-    // ---- analysis ------------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// The items with the highest bias: liked more than their factors explain — good films even for people who do not
-    /// usually like their kind. Needs the dot-product model. fastai: <c>learn.model.i_bias.weight.squeeze().argsort(descending=True)</c>.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The model has no item biases (<see cref="EmbeddingNN"/>).</exception>
-    public IReadOnlyList<ItemScore<TItem>> MostLiked(int n = 5) => ByBias(n, highest: true);
-
-    /// <summary>The items with the lowest bias: disliked even by people their factors should suit. See <see cref="MostLiked"/>.</summary>
-    /// <exception cref="InvalidOperationException">The model has no item biases (<see cref="EmbeddingNN"/>).</exception>
-    public IReadOnlyList<ItemScore<TItem>> LeastLiked(int n = 5) => ByBias(n, highest: false);
-
-    private IReadOnlyList<ItemScore<TItem>> ByBias(int n, bool highest)
-    {
-        if (_module is not EmbeddingDotBias)
-            throw new InvalidOperationException($"{_module.GetType().Name} has no item biases; bias rankings need the dot-product model (EmbeddingDotBias).");
-        float[] values;
-        using (var scope = torch.NewDisposeScope()) values = Floats(Model.ItemBiases!);
-        var order = Enumerable.Range(1, values.Length - 1);
-        order = highest ? order.OrderByDescending(i => values[i]) : order.OrderBy(i => values[i]);
-        return order.Take(n).Select(i => new ItemScore<TItem>(Items.Decode(i), values[i])).ToArray();
-    }
-
-    /// <summary>
-    /// The <paramref name="n"/> items whose factors point the same way as <paramref name="item"/>'s (cosine similarity,
-    /// highest first; the item itself and <c>#na#</c> left out). fastai: <c>nn.CosineSimilarity(dim=1)(movie_factors, movie_factors[idx][None])</c>.
-    /// </summary>
-    public IReadOnlyList<ItemScore<TItem>> Nearest(TItem item, int n = 5)
-    {
-        int index = ItemIndex(item, UnknownKeys.Error);
-        float[] similarity;
-        using (var scope = torch.NewDisposeScope())
-        using (torch.no_grad())
-        {
-            var factors = Model.ItemFactors.detach().to(torch.float32).cpu();
-            var target = factors[index].unsqueeze(0);
-            similarity = torch.nn.functional.cosine_similarity(factors, target, dim: 1).data<float>().ToArray();
-        }
-        return Enumerable.Range(1, similarity.Length - 1).Where(i => i != index).OrderByDescending(i => similarity[i]).Take(n)
-            .Select(i => new ItemScore<TItem>(Items.Decode(i), similarity[i])).ToArray();
-    }
-
-    /// <summary>The <paramref name="n"/> most rated items in the data the model was made from.</summary>
-    public IReadOnlyList<TItem> MostRated(int n) =>
-        Enumerable.Range(1, _ratingCounts.Length - 1).Where(i => _ratingCounts[i] > 0).OrderByDescending(i => _ratingCounts[i]).ThenBy(i => i)
-            .Take(n).Select(i => Items.Decode(i)).ToArray();
-
-    /// <summary>How many ratings each item has in the data the model was made from.</summary>
-    public int RatingCount(TItem item) => _ratingCounts[ItemIndex(item, UnknownKeys.Error)];
-
-    /// <summary>
-    /// The first <paramref name="components"/> principal components of the factors of <paramref name="items"/> (centred,
-    /// projected on the left singular vectors, as fastai's <c>Tensor.pca(k)</c>): one row per item.
-    /// </summary>
-    public float[][] ItemPca(IReadOnlyList<TItem> items, int components = 3)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(components, 1);
-        if (items.Count < 2) throw new ArgumentException("PCA needs at least two items.", nameof(items));
-        var rows = items.Select(i => (long)ItemIndex(i, UnknownKeys.Error)).ToArray();
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        var x = Model.ItemFactors.detach().cpu().to(torch.float64).index_select(0, torch.tensor(rows));
-        long most = Math.Min(x.shape[0], x.shape[1]);
-        if (components > most)
-            throw new ArgumentOutOfRangeException(nameof(components), components,
-                $"PCA of {x.shape[0]} items with {x.shape[1]}-dimensional factors has at most {most} components.");
-        x = x - x.mean([0]);
-        var (u, _, _) = torch.linalg.svd(x.t(), fullMatrices: false);
-        return Predictions.Rows(x.mm(u.narrow(1, 0, components)));
-    }
-
-    /// <summary>
-    /// The fastbook plot: PCA of the factors of the <paramref name="pool"/> most rated items, and a scatter of the first
-    /// <paramref name="labelled"/> of them on components <paramref name="xComponent"/> and <paramref name="yComponent"/>,
-    /// each point labelled with its item. Writes a PNG atomically; returns its path.
-    /// </summary>
-    public string PlotItemPca(string path, int pool = 1000, int labelled = 50, int xComponent = 0, int yComponent = 2)
-    {
-        var items = MostRated(pool);
-        int components = Math.Max(xComponent, yComponent) + 1;
-        if (items.Count < Math.Max(2, components))
-            throw new InvalidOperationException(
-                $"The plot needs at least {Math.Max(2, components)} rated items for component {components - 1}; there are {items.Count}.");
-        var pca = ItemPca(items, components);
-        int n = Math.Min(labelled, items.Count);
-        var points = Enumerable.Range(0, n)
-            .Select(i => new PlotMarker(Convert.ToString(items[i], CultureInfo.InvariantCulture) ?? "", pca[i][xComponent], pca[i][yComponent])).ToArray();
-        return Plots.LabelledScatter(path, $"Item factors: PCA of the {items.Count} most rated items",
-            $"component {xComponent}", $"component {yComponent}", points);
-    }
-
-    private static float[] Floats(torch.Tensor t)
-    {
-        using var scope = torch.NewDisposeScope();
-        return t.detach().to(torch.float32).cpu().reshape(-1).data<float>().ToArray();
-    }
-
-    // ---- export ----------------------------------------------------------------------------------------------------
-
     /// <summary>
     /// Writes everything inference needs — the architecture, the vocabularies, the weights, what each user has rated and
-    /// the rating counts — to <paramref name="path"/>, atomically. Keys are written as invariant text (their
-    /// <see cref="TypeConverter"/>: numbers, strings, <see cref="Guid"/>s, enums…). fastai: <c>learn.export()</c>.
+    /// the rating counts — to <paramref name="path"/>, atomically (<see cref="CollabExport"/>). Keys are written as
+    /// invariant text (their <see cref="System.ComponentModel.TypeConverter"/>: numbers, strings, <see cref="Guid"/>s,
+    /// enums…). Under mixed precision the learner's fp32 masters are written. Returns the path. fastai: <c>learn.export()</c>.
     /// </summary>
-    /// <exception cref="DataBlocksException">A key type that cannot be written as text and read back.</exception>
-    public string Export(string path)
-    {
-        var userText = Keys<TUser>.ToText(Users.Values);
-        var itemText = Keys<TItem>.ToText(Items.Values);
-        foreach (string key in userText.Concat(itemText))
-        {
-            try
-            {
-                StrictUtf8.GetByteCount(key);
-            }
-            catch (EncoderFallbackException e)
-            {
-                throw new DataBlocksException($"The key '{key}' holds a lone surrogate (invalid UTF-16), so it cannot be exported as text.", e);
-            }
-        }
-        AtomicFile.Write(path, stream =>
-        {
-            using var w = new BinaryWriter(stream, StrictUtf8, leaveOpen: true);
-            w.Write(Magic);
-            w.Write(typeof(TUser).FullName!);
-            w.Write(typeof(TItem).FullName!);
-            WriteStrings(w, userText);
-            WriteStrings(w, itemText);
-            w.Write(Model.YRange is not null);
-            w.Write(Model.YRange?.Low ?? 0);
-            w.Write(Model.YRange?.High ?? 0);
-            switch (_module)
-            {
-                case EmbeddingDotBias dot:
-                    w.Write("dot");
-                    w.Write(dot.NFactors);
-                    break;
-                case EmbeddingNN nn:
-                    w.Write("nn");
-                    w.Write(nn.EmbeddingSizes.Count);
-                    foreach (var (count, size) in nn.EmbeddingSizes)
-                    {
-                        w.Write(count);
-                        w.Write(size);
-                    }
-                    w.Write(nn.Layers.Count);
-                    foreach (int l in nn.Layers) w.Write(l);
-                    break;
-                default:
-                    throw new DataBlocksException($"A {_module.GetType().Name} cannot be exported; export EmbeddingDotBias or EmbeddingNN models.");
-            }
-            w.Write(_seen.Length);
-            foreach (var items in _seen)
-            {
-                w.Write(items.Length);
-                foreach (int i in items) w.Write(i);
-            }
-            w.Write(_ratingCounts.Length);
-            foreach (int c in _ratingCounts) w.Write(c);
-            // Under mixed precision the learner's fp32 masters are the weights (as fastai exports fp32 weights).
-            StateDictIO.Write(w, _learner?.StateTensors() ?? _module.state_dict());
-        });
-        return path;
-    }
+    /// <exception cref="DataBlocksException">A key type that cannot be written as text and read back, or a model that does not describe its architecture.</exception>
+    public string Export(string path) => CollabExport.Write(this, path);
 
-    /// <summary>UTF-8 that refuses text it cannot encode (a lone surrogate) instead of replacing it.</summary>
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    /// <summary>Reads a model written by <see cref="Export"/>; it runs on <paramref name="device"/> (default: <see cref="Devices.Default"/>, CUDA when available). fastai: <c>load_learner</c>.</summary>
-    /// <exception cref="DataBlocksException">A missing or damaged file, another format, or keys of other types.</exception>
-    public static CollabModel<TUser, TItem> Load(string path, torch.Device? device = null)
-    {
-        if (!File.Exists(path)) throw new DataBlocksException($"There is no exported model '{path}'.");
-        using var stream = File.OpenRead(path);
-        using var r = new BinaryReader(stream, StrictUtf8);
-        T Read<T>(Func<T> read) => StateDictIO.Guard(read, path);
-        int Count(int bytesEach)
-        {
-            int n = Read(r.ReadInt32);
-            if (n < 0 || (long)n * bytesEach > stream.Length - stream.Position)
-                throw new DataBlocksException($"'{path}' is damaged: it announces {n} entries where {stream.Length - stream.Position} bytes remain.");
-            return n;
-        }
-        string magic = Read(r.ReadString);
-        if (magic != Magic) throw new DataBlocksException($"'{path}' is not an exported DataBlocks collaborative-filtering model (found '{magic}').");
-        string userType = Read(r.ReadString), itemType = Read(r.ReadString);
-        if (userType != typeof(TUser).FullName || itemType != typeof(TItem).FullName)
-            throw new DataBlocksException(
-                $"'{path}' has users of type {userType} and items of type {itemType}; it cannot load as CollabModel<{typeof(TUser).Name}, {typeof(TItem).Name}>.");
-        var users = Vocabulary<TUser>(Read(() => ReadStrings(r, Count(1))), path);
-        var items = Vocabulary<TItem>(Read(() => ReadStrings(r, Count(1))), path);
-        bool hasRange = Read(r.ReadBoolean);
-        double low = Read(r.ReadDouble), high = Read(r.ReadDouble);
-        (double, double)? range = hasRange ? (low, high) : null;
-        string kind = Read(r.ReadString);
-
-        // The sizes read must fit the weights that follow, so a damaged size is named before anything is allocated.
-        // Sizes are multiplied as doubles: damaged sizes must not wrap around a long into a small, passing number.
-        void Fits(double floats)
-        {
-            if (floats * sizeof(float) > stream.Length - stream.Position)
-                throw new DataBlocksException($"'{path}' is damaged: its model needs {floats:N0} weights where {stream.Length - stream.Position:N0} bytes remain.");
-        }
-        EmbeddingDotBias ReadDot()
-        {
-            int factors = Count(0);
-            Fits((users.Count + (double)items.Count) * (factors + 1.0));
-            return new EmbeddingDotBias(factors, users.Count, items.Count, range);
-        }
-        EmbeddingNN ReadNn()
-        {
-            var sizes = ReadSizes(Count);
-            var layers = ReadLayers(Count);
-            if (sizes.Length != 2 || sizes[0].Item1 != users.Count || sizes[1].Item1 != items.Count)
-                throw new DataBlocksException(
-                    $"'{path}' is damaged: its embeddings ({string.Join(", ", sizes.Select(e => $"{e.Item1}×{e.Item2}"))}) do not match its vocabularies ({users.Count} users, {items.Count} items).");
-            double weights = sizes.Sum(e => (double)e.Item1 * e.Item2), width = sizes.Sum(e => (double)e.Item2);
-            foreach (int l in layers)
-            {
-                weights += width * l;
-                width = l;
-            }
-            Fits(weights + width);
-            return new EmbeddingNN(sizes, layers, range);
-        }
-
-        torch.nn.Module<torch.Tensor, torch.Tensor> module;
-        try
-        {
-            module = kind switch
-            {
-                "dot" => ReadDot(),
-                "nn" => ReadNn(),
-                _ => throw new DataBlocksException($"'{path}' holds an unknown model kind '{kind}'."),
-            };
-        }
-        catch (ArgumentException e)
-        {
-            throw new DataBlocksException($"'{path}' is damaged: {e.Message}", e);
-        }
-        try
-        {
-            var seen = new int[Count(4)][];
-            for (int u = 0; u < seen.Length; u++)
-            {
-                seen[u] = new int[Count(4)];
-                for (int i = 0; i < seen[u].Length; i++) seen[u][i] = Read(r.ReadInt32);
-            }
-            var counts = new int[Count(4)];
-            for (int i = 0; i < counts.Length; i++) counts[i] = Read(r.ReadInt32);
-            if (seen.Length != users.Count || counts.Length != items.Count
-                || seen.Any(list => list.Any(i => i < 1 || i >= items.Count)))
-                throw new DataBlocksException($"'{path}' is damaged: its rating lists do not match its vocabularies.");
-            using (var scope = torch.NewDisposeScope())
-            {
-                var state = module.state_dict();
-                StateDictIO.Commit(state, StateDictIO.Read(r, state, path));
-            }
-            if (stream.Position != stream.Length)
-                throw new DataBlocksException($"'{path}' is damaged: {stream.Length - stream.Position} bytes follow the weights.");
-            var target = device ?? Devices.Default;
-            module.to(target);
-            module.eval();
-            return new CollabModel<TUser, TItem>(module, owns: true, users, items, seen, counts, target);
-        }
-        catch
-        {
-            module.Dispose();
-            throw;
-        }
-    }
-
-    private static (int, int)[] ReadSizes(Func<int, int> count)
-    {
-        var sizes = new (int, int)[count(8)];
-        for (int i = 0; i < sizes.Length; i++) sizes[i] = (count(0), count(0));
-        return sizes;
-    }
-
-    private static int[] ReadLayers(Func<int, int> count)
-    {
-        var layers = new int[count(4)];
-        for (int i = 0; i < layers.Length; i++) layers[i] = count(0);
-        return layers;
-    }
-
-    private static Vocab<T> Vocabulary<T>(string[] text, string path) where T : notnull
-    {
-        try
-        {
-            return new Vocab<T>(Keys<T>.FromText(text, path), hasNaSlot: true);
-        }
-        catch (ArgumentException e)
-        {
-            throw new DataBlocksException($"'{path}' is damaged: {e.Message}", e);
-        }
-    }
-
-    private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> values)
-    {
-        w.Write(values.Count);
-        foreach (string v in values) w.Write(v);
-    }
-
-    private static string[] ReadStrings(BinaryReader r, int count)
-    {
-        var values = new string[count];
-        for (int i = 0; i < values.Length; i++) values[i] = r.ReadString();
-        return values;
-    }
+    /// <summary>
+    /// Reads a model written by <see cref="Export"/>; it runs on <paramref name="device"/> (default:
+    /// <see cref="Devices.Default"/>, CUDA when available). fastai: <c>load_learner</c>.
+    /// </summary>
+    /// <exception cref="DataBlocksException">A missing, truncated, damaged or foreign file, one saved by an older version of
+    /// DataBlocks, a model of an unknown architecture, or keys of other types.</exception>
+    public static CollabModel<TUser, TItem> Load(string path, torch.Device? device = null) => CollabExport.Read<TUser, TItem>(path, device);
 
     /// <summary>Disposes the model when it was loaded (a model made <see cref="From"/> a learner belongs to the learner).</summary>
     public void Dispose()
     {
         if (_owns) _module.Dispose();
-    }
-
-    /// <summary>Keys as invariant text and back, through their type converter.</summary>
-    private static class Keys<T> where T : notnull
-    {
-        private static readonly TypeConverter Converter = TypeDescriptor.GetConverter(typeof(T));
-
-        public static string[] ToText(IReadOnlyList<T> keys)
-        {
-            if (!Converter.CanConvertFrom(typeof(string)) && typeof(T) != typeof(string))
-                throw new DataBlocksException($"Keys of type {typeof(T).Name} cannot be exported: the type has no TypeConverter from text.");
-            var text = new string[keys.Count];
-            for (int i = 0; i < keys.Count; i++)
-            {
-                text[i] = typeof(T) == typeof(string) ? (string)(object)keys[i] : Converter.ConvertToInvariantString(keys[i]) ?? "";
-                if (!Equals(Parse(text[i]), keys[i]))
-                    throw new DataBlocksException($"The key '{keys[i]}' of type {typeof(T).Name} does not survive a round trip through text ('{text[i]}'), so it cannot be exported.");
-            }
-            return text;
-        }
-
-        public static T[] FromText(string[] text, string path)
-        {
-            try
-            {
-                return text.Select(Parse).ToArray();
-            }
-            catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException)
-            {
-                throw new DataBlocksException($"'{path}' holds keys that do not read as {typeof(T).Name}: {e.Message}", e);
-            }
-        }
-
-        private static T Parse(string text) =>
-            typeof(T) == typeof(string) ? (T)(object)text : (T)Converter.ConvertFromInvariantString(text)!;
     }
 }

@@ -1,5 +1,7 @@
 using System;
+using System.IO;
 using DataBlocks.Layers;
+using DataBlocks.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -11,10 +13,12 @@ namespace DataBlocks.Collab;
 /// <c>r = Σ_f U[u,f]·I[i,f] + b_u[u] + b_i[i]</c>, squashed by <c>sigmoid_range</c> when a range is given. Input
 /// <c>int64 [B, 2]</c> (user index, item index); output <c>float32 [B]</c>. Embeddings start from fastai's truncated
 /// normal (std 0.01). State-dict names are fastai's (<c>u_weight</c>, <c>i_weight</c>, <c>u_bias</c>, <c>i_bias</c>).
+/// An export holds its architecture as the model writes it (kind <c>EmbeddingDotBias</c>: factors, users, items, range).
 /// fastai: <c>EmbeddingDotBias(n_factors, n_users, n_items, y_range)</c>.
 /// </summary>
-public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tensor>, ICollabModel
+public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tensor>, ICollabModel, IExportableModel
 {
+    private readonly int _nUsers, _nItems;
     [ComponentName(Name = "u_weight")] private readonly Embedding _userWeight;
     [ComponentName(Name = "i_weight")] private readonly Embedding _itemWeight;
     [ComponentName(Name = "u_bias")] private readonly Embedding _userBias;
@@ -31,6 +35,7 @@ public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tenso
         ArgumentOutOfRangeException.ThrowIfLessThan(nUsers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(nItems, 1);
         NFactors = nFactors;
+        (_nUsers, _nItems) = (nUsers, nItems);
         YRange = CollabRange.Normalize(yRange);
         _userWeight = Init.Embedding(nUsers, nFactors);
         _itemWeight = Init.Embedding(nItems, nFactors);
@@ -68,6 +73,25 @@ public sealed class EmbeddingDotBias : torch.nn.Module<torch.Tensor, torch.Tenso
 
     /// <inheritdoc />
     public torch.Tensor? ItemBiases => ItemBias;
+
+    string IExportableModel.ArchitectureKind => nameof(EmbeddingDotBias);
+
+    void IExportableModel.WriteArchitecture(BinaryWriter writer)
+    {
+        writer.Write(NFactors);
+        writer.Write(_nUsers);
+        writer.Write(_nItems);
+        ArchitectureReader.WriteRange(writer, YRange);
+    }
+
+    /// <summary>Rebuilds the model from the descriptor <see cref="IExportableModel.WriteArchitecture"/> wrote (untrained).</summary>
+    internal static EmbeddingDotBias ReadArchitecture(ArchitectureReader reader)
+    {
+        int factors = reader.Count(), users = reader.Count(), items = reader.Count();
+        var range = reader.Range();
+        reader.Allocates((users + (double)items) * (factors + 1.0));
+        return new EmbeddingDotBias(factors, users, items, range);
+    }
 
     /// <inheritdoc />
     public override torch.Tensor forward(torch.Tensor input)

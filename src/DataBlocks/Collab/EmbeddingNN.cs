@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using DataBlocks.Layers;
+using DataBlocks.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -14,10 +16,11 @@ namespace DataBlocks.Collab;
 /// concatenated, then <c>LinBnDrop</c> blocks (<c>Linear(bias: false)</c> → ReLU → <c>BatchNorm1d</c>), a final
 /// <c>Linear(last, 1)</c> and <c>SigmoidRange</c>. Input <c>int64 [B, n]</c>; output <c>float32 [B]</c>. State-dict names
 /// are fastai's (<c>embeds.0.weight</c>, <c>layers.0.0.weight</c>, …) except that there is no <c>bn_cont</c>: fastai builds
-/// an empty <c>BatchNorm1d(0)</c> for the absent continuous inputs, which has no weights to carry. fastai:
+/// an empty <c>BatchNorm1d(0)</c> for the absent continuous inputs, which has no weights to carry. An export holds its
+/// architecture as the model writes it (kind <c>EmbeddingNN</c>: embedding sizes, hidden sizes, range). fastai:
 /// <c>EmbeddingNN(emb_szs, layers, y_range)</c> = <c>TabularModel(emb_szs, n_cont=0, out_sz=1, layers, use_bn=True, lin_first=True)</c>.
 /// </summary>
-public sealed class EmbeddingNN : Module<torch.Tensor, torch.Tensor>, ICollabModel
+public sealed class EmbeddingNN : Module<torch.Tensor, torch.Tensor>, ICollabModel, IExportableModel
 {
     [ComponentName(Name = "embeds")] private readonly ModuleList<Embedding> _embeds;
     [ComponentName(Name = "layers")] private readonly Sequential _layers;
@@ -72,6 +75,37 @@ public sealed class EmbeddingNN : Module<torch.Tensor, torch.Tensor>, ICollabMod
 
     /// <inheritdoc />
     public torch.Tensor? ItemBiases => null;
+
+    string IExportableModel.ArchitectureKind => nameof(EmbeddingNN);
+
+    void IExportableModel.WriteArchitecture(BinaryWriter writer)
+    {
+        writer.Write(EmbeddingSizes.Count);
+        foreach (var (count, size) in EmbeddingSizes)
+        {
+            writer.Write(count);
+            writer.Write(size);
+        }
+        writer.Write(Layers.Count);
+        foreach (int l in Layers) writer.Write(l);
+        ArchitectureReader.WriteRange(writer, YRange);
+    }
+
+    /// <summary>Rebuilds the model from the descriptor <see cref="IExportableModel.WriteArchitecture"/> wrote (untrained).</summary>
+    internal static EmbeddingNN ReadArchitecture(ArchitectureReader reader)
+    {
+        var sizes = reader.List(() => (reader.Count(), reader.Count()));
+        var layers = reader.List(reader.Count);
+        var range = reader.Range();
+        double weights = sizes.Sum(e => (double)e.Item1 * e.Item2), width = sizes.Sum(e => (double)e.Item2);
+        foreach (int l in layers)
+        {
+            weights += width * l;
+            width = l;
+        }
+        reader.Allocates(weights + width);
+        return new EmbeddingNN(sizes, layers, range);
+    }
 
     /// <inheritdoc />
     public override torch.Tensor forward(torch.Tensor input)

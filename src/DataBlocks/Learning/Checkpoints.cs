@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
+using DataBlocks.Serialization;
 using TorchSharp;
 
 namespace DataBlocks.Learning;
@@ -15,8 +15,6 @@ namespace DataBlocks.Learning;
 /// </summary>
 public static class Checkpoints
 {
-    private const string CheckpointMagic = "DataBlocks.Checkpoint/2";
-
     /// <summary>
     /// The checkpoint file of this learner's fit number <paramref name="fit"/> (0 = its first fit; <c>FineTune</c> counts
     /// as two): <c>{ModelDirectory}/{Checkpoint}.fit{fit}.ckpt</c>; null without <see cref="LearnerOptions.Checkpoint"/>.
@@ -76,47 +74,58 @@ public static class Checkpoints
     };
 
     /// <summary>
-    /// Writes the checkpoint of fit <paramref name="fit"/>: which fit it is, how far it got, the table rows, the loader's and
-    /// torch's random states, the callbacks' states (the recorder, trackers, mixed precision's loss scale), the weights and
-    /// the optimizer state — atomically.
+    /// Writes the checkpoint of fit <paramref name="fit"/> atomically, a <see cref="DataBlocksFile"/> of kind
+    /// <see cref="DataBlocksFile.Checkpoint"/>: which fit it is and how far it got (<c>position</c>), the table rows
+    /// (<c>history</c>), torch's random state (<c>rng</c>), the callbacks' states (the recorder, trackers, mixed precision's
+    /// loss scale), the weights and the optimizer state.
     /// </summary>
     internal static void Write(Learner learn, int fit, string description, int firstRow, bool completed)
     {
         var rows = learn.History.ToArray();
-        AtomicFile.Write(learn.CheckpointPath(fit)!, stream =>
+        DataBlocksFile.Write(learn.CheckpointPath(fit)!, DataBlocksFile.Checkpoint, file =>
         {
-            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            w.Write(CheckpointMagic);
-            w.Write(fit);
-            w.Write(description);
-            w.Write(learn.NEpoch);
-            w.Write(learn.Epoch);
-            w.Write(completed);
-            w.Write(firstRow);
-            w.Write(learn.Dls.Train.Epoch);
-            w.Write(rows.Length);
-            foreach (var row in rows)
+            file.Add("position", w =>
             {
-                w.Write(row.Epoch);
-                w.Write(row.TrainLoss);
-                w.Write(row.ValidLoss);
-                w.Write(row.Time.Ticks);
-                w.Write(row.Metrics.Count);
-                foreach (var m in row.Metrics)
-                {
-                    w.Write(m.Key);
-                    w.Write(m.Value);
-                }
-            }
-            using (var rng = torch.get_rng_state())
+                w.Write(fit);
+                w.Write(description);
+                w.Write(learn.Epoch);
+                w.Write(completed);
+                w.Write(firstRow);
+                w.Write(learn.Dls.Train.Epoch);
+            });
+            file.Add("history", w =>
             {
-                var bytes = rng.bytes.ToArray();
-                w.Write(bytes.Length);
-                w.Write(bytes);
-            }
-            WriteCallbackStates(learn, w);
-            LearnerFiles.WriteWeights(learn, w, withOpt: true);
+                w.Write(rows.Length);
+                foreach (var row in rows) WriteRow(w, row);
+            });
+            using (var rng = torch.get_rng_state()) file.Add("rng", rng.bytes.ToArray());
+            WriteCallbackStates(learn, file);
+            LearnerFiles.WriteWeights(learn, file, withOpt: true);
         });
+    }
+
+    private static void WriteRow(BinaryWriter w, EpochResult row)
+    {
+        w.Write(row.Epoch);
+        w.Write(row.TrainLoss);
+        w.Write(row.ValidLoss);
+        w.Write(row.Time.Ticks);
+        w.Write(row.Metrics.Count);
+        foreach (var m in row.Metrics)
+        {
+            w.Write(m.Key);
+            w.Write(m.Value);
+        }
+    }
+
+    private static EpochResult ReadRow(BinaryReader r)
+    {
+        int epoch = r.ReadInt32();
+        double train = r.ReadDouble(), valid = r.ReadDouble();
+        var time = TimeSpan.FromTicks(r.ReadInt64());
+        var values = new KeyValuePair<string, double>[r.ReadInt32()];
+        for (int m = 0; m < values.Length; m++) values[m] = new(r.ReadString(), r.ReadDouble());
+        return new EpochResult(epoch, train, valid, values, time);
     }
 
     /// <summary>Where a checkpoint left its fit.</summary>
@@ -125,79 +134,51 @@ public static class Checkpoints
     /// <summary>
     /// Restores the checkpoint of fit <paramref name="fit"/> (weights, optimizer, rows, random states) and says where it
     /// left off; the callbacks' states are applied by the fit's <see cref="CheckpointCallback"/> after <c>BeforeFit</c>.
-    /// Null when there is none.
+    /// Everything is read and checked before anything changes. Null when there is none.
     /// </summary>
-    /// <exception cref="DataBlocksException">The checkpoint belongs to a different fit, or is damaged.</exception>
+    /// <exception cref="DataBlocksException">The checkpoint belongs to a different fit, is damaged, or was written by an older version.</exception>
     private static Position? Restore(Learner learn, int fit, string description)
     {
         string path = learn.CheckpointPath(fit)!;
         if (!File.Exists(path)) return null;
-        using var stream = File.OpenRead(path);
-        using var r = new BinaryReader(stream, Encoding.UTF8);
-        T Read<T>(Func<T> read) => StateDictIO.Guard(read, path);
-        string magic = Read(r.ReadString);
-        if (magic != CheckpointMagic)
-            throw new DataBlocksException($"'{path}' is not a DataBlocks checkpoint of this version (found '{magic}', expected '{CheckpointMagic}').");
-        int savedIndex = Read(r.ReadInt32);
-        string savedFit = Read(r.ReadString);
+        var file = DataBlocksFile.Read(path, DataBlocksFile.Checkpoint);
+        var (savedIndex, savedFit, epoch, completed, firstRow, loaderEpoch) = file.Read("position",
+            r => (r.ReadInt32(), r.ReadString(), r.ReadInt32(), r.ReadBoolean(), r.ReadInt32(), r.ReadInt32()));
         if (savedIndex != fit || savedFit != description)
             throw new DataBlocksException(
                 $"The checkpoint '{path}' belongs to another fit ({savedFit}), not {description}: the script's fits changed since it was " +
                 "written. Delete the checkpoints, or choose another LearnerOptions.Checkpoint name.");
-        Read(r.ReadInt32);                 // the fit's epoch count, part of the description already
-        int epoch = Read(r.ReadInt32);
-        bool completed = Read(r.ReadBoolean);
-        int firstRow = Read(r.ReadInt32);
-        int loaderEpoch = Read(r.ReadInt32);
-        int count = Read(r.ReadInt32);
-        var rows = new List<EpochResult>(count);
-        for (int i = 0; i < count; i++)
-        {
-            int e = Read(r.ReadInt32);
-            double train = Read(r.ReadDouble), valid = Read(r.ReadDouble);
-            var time = TimeSpan.FromTicks(Read(r.ReadInt64));
-            int metrics = Read(r.ReadInt32);
-            var values = new KeyValuePair<string, double>[metrics];
-            for (int m = 0; m < metrics; m++) values[m] = new(Read(r.ReadString), Read(r.ReadDouble));
-            rows.Add(new EpochResult(e, train, valid, values, time));
-        }
-        byte[] rng = Read(() => r.ReadBytes(r.ReadInt32()));
-        var states = ReadCallbackStates(r, path);
-        LearnerFiles.ReadWeights(learn, r, path, withOpt: true);
+        var rows = file.Read("history", r => Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadRow(r)).ToArray());
+        byte[] rng = file.Bytes("rng");
+        var states = ReadCallbackStates(file);
+        LearnerFiles.ReadWeights(learn, file, withOpt: true);
         using (var state = torch.tensor(rng, torch.uint8)) torch.set_rng_state(state);
         learn.Recorder.RestoreHistory(rows);
         learn.Dls.Train.SetEpoch(loaderEpoch);
         return new Position(epoch + 1, completed, firstRow, states);
     }
 
-    /// <summary>Writes each callback's state (but <paramref name="skip"/>'s), keyed by its type and its position among callbacks of that type.</summary>
-    internal static void WriteCallbackStates(Learner learn, BinaryWriter w, Callback? skip = null)
+    private const string CallbackSection = "callback ";
+
+    /// <summary>
+    /// Adds a section per callback with a state (but <paramref name="skip"/>): <c>callback {type}#{n}</c>, keyed by its type
+    /// and its position among callbacks of that type.
+    /// </summary>
+    internal static void WriteCallbackStates(Learner learn, SectionWriter file, Callback? skip = null)
     {
-        var states = new List<(string, byte[])>();
         foreach (var (cb, key) in Keyed(learn))
         {
             if (ReferenceEquals(cb, skip)) continue;
             using var buffer = new MemoryStream();
-            using (var bw = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true)) cb.WriteState(bw);
-            if (buffer.Length > 0) states.Add((key, buffer.ToArray()));
-        }
-        w.Write(states.Count);
-        foreach (var (key, blob) in states)
-        {
-            w.Write(key);
-            w.Write(blob.Length);
-            w.Write(blob);
+            using (var bw = new BinaryWriter(buffer, DataBlocksFile.Utf8, leaveOpen: true)) cb.WriteState(bw);
+            if (buffer.Length > 0) file.Add(CallbackSection + key, buffer.ToArray());
         }
     }
 
-    /// <summary>Reads what <see cref="WriteCallbackStates"/> wrote.</summary>
-    internal static Dictionary<string, byte[]> ReadCallbackStates(BinaryReader r, string path)
-    {
-        int n = StateDictIO.Guard(r.ReadInt32, path);
-        var states = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        for (int i = 0; i < n; i++) states[StateDictIO.Guard(r.ReadString, path)] = StateDictIO.Guard(() => r.ReadBytes(r.ReadInt32()), path);
-        return states;
-    }
+    /// <summary>Reads what <see cref="WriteCallbackStates"/> wrote: each callback's state by its key.</summary>
+    internal static Dictionary<string, byte[]> ReadCallbackStates(Sections file) =>
+        file.Names.Where(n => n.StartsWith(CallbackSection, StringComparison.Ordinal))
+            .ToDictionary(n => n[CallbackSection.Length..], file.Bytes, StringComparer.Ordinal);
 
     /// <summary>Gives each callback the state written for it.</summary>
     internal static void ApplyCallbackStates(Learner learn, IReadOnlyDictionary<string, byte[]> states)
@@ -205,7 +186,7 @@ public static class Checkpoints
         foreach (var (cb, key) in Keyed(learn))
         {
             if (!states.TryGetValue(key, out var blob)) continue;
-            using var r = new BinaryReader(new MemoryStream(blob), Encoding.UTF8);
+            using var r = new BinaryReader(new MemoryStream(blob), DataBlocksFile.Utf8);
             cb.ReadState(r);
         }
     }

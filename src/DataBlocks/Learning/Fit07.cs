@@ -57,7 +57,7 @@ public static class Fit07
     {
         var names = (savedNames ?? learn.CycleSnapshots).ToArray();
         if (names.Length == 0) throw new ArgumentException("There are no saved models to ensemble; fit with a cycleSaveName first.", nameof(savedNames));
-        using var current = learn.Snapshot();
+        var current = learn.Snapshot();
         torch.Tensor? sum = null;
         torch.Tensor? targets = null;
         try

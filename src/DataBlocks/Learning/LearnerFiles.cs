@@ -1,16 +1,17 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Text;
+using DataBlocks.Serialization;
 using TorchSharp;
 
 namespace DataBlocks.Learning;
 
-/// <summary>Saving and loading a learner's weights and optimizer state. fastai: <c>learn.save</c>, <c>learn.load</c>.</summary>
+/// <summary>
+/// Saving and loading a learner's weights and optimizer state, as a <see cref="DataBlocksFile"/> of kind
+/// <see cref="DataBlocksFile.Weights"/> (sections <c>weights</c> and <c>optimizer</c>). fastai: <c>learn.save</c>, <c>learn.load</c>.
+/// </summary>
 public static class LearnerFiles
 {
-    private const string WeightsMagic = "DataBlocks.Learner/2";
-
     /// <summary>
     /// Saves the model weights (and, with <paramref name="withOpt"/>, the optimizer state) to
     /// <c>{ModelDirectory}/{name}.dbw</c>, atomically: a crash mid-save leaves the previous file intact. Returns the path.
@@ -20,11 +21,7 @@ public static class LearnerFiles
     public static string Save(this Learner learn, string name, bool withOpt = true)
     {
         string path = learn.WeightsPath(name);
-        AtomicFile.Write(path, stream =>
-        {
-            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            WriteWeights(learn, w, withOpt);
-        });
+        DataBlocksFile.Write(path, DataBlocksFile.Weights, file => WriteWeights(learn, file, withOpt));
         return path;
     }
 
@@ -33,15 +30,13 @@ public static class LearnerFiles
     /// <paramref name="withOpt"/>, the optimizer state when the file has it. Everything is checked before anything is
     /// changed: a file that does not fit leaves the learner as it was. fastai: <c>learn.load(file, with_opt=True)</c>.
     /// </summary>
-    /// <exception cref="DataBlocksException">Missing file, another format, weights that do not fit the model, or optimizer
-    /// state of another optimizer.</exception>
+    /// <exception cref="DataBlocksException">Missing, truncated or foreign file, a file saved by an older version of
+    /// DataBlocks, weights that do not fit the model, or optimizer state of another optimizer.</exception>
     public static void Load(this Learner learn, string name, bool withOpt = true)
     {
         string path = learn.WeightsPath(name);
         if (!File.Exists(path)) throw new DataBlocksException($"There is no saved model '{path}'.");
-        using var stream = File.OpenRead(path);
-        using var r = new BinaryReader(stream, Encoding.UTF8);
-        ReadWeights(learn, r, path, withOpt);
+        ReadWeights(learn, DataBlocksFile.Read(path, DataBlocksFile.Weights), withOpt);
     }
 
     /// <summary>
@@ -58,32 +53,26 @@ public static class LearnerFiles
     /// <summary>The file <see cref="Save"/> writes for <paramref name="name"/>.</summary>
     public static string WeightsPath(this Learner learn, string name) => Path.Combine(learn.ModelDirectory, name + ".dbw");
 
-    /// <summary>Writes the weights (<see cref="StateTensors"/>) and, with <paramref name="withOpt"/>, the optimizer state.</summary>
-    internal static void WriteWeights(Learner learn, BinaryWriter w, bool withOpt)
+    /// <summary>Adds the sections <c>weights</c> (<see cref="StateTensors"/>) and, with <paramref name="withOpt"/>, <c>optimizer</c>.</summary>
+    internal static void WriteWeights(Learner learn, SectionWriter file, bool withOpt)
     {
-        w.Write(WeightsMagic);
-        StateDictIO.Write(w, learn.StateTensors());
-        bool opt = withOpt && learn.Optimizer is not null;
-        w.Write(opt);
-        if (opt) learn.Optimizer!.Save(w);
+        file.Add("weights", w => StateDictIO.Write(w, learn.StateTensors()));
+        if (withOpt && learn.Optimizer is { } opt) file.Add("optimizer", opt.Save);
     }
 
-    /// <summary>Reads what <see cref="WriteWeights"/> wrote, checking the weights and the optimizer's header before committing either.</summary>
-    internal static void ReadWeights(Learner learn, BinaryReader r, string path, bool withOpt)
+    /// <summary>
+    /// Reads what <see cref="WriteWeights"/> wrote: the weights are read and checked, then the optimizer's header; the
+    /// optimizer state is loaded (all or nothing) before the weights are copied, so a file that fails leaves both as they were.
+    /// </summary>
+    internal static void ReadWeights(Learner learn, Sections file, bool withOpt)
     {
-        string magic = StateDictIO.Guard(r.ReadString, path);
-        if (magic != WeightsMagic)
-            throw new DataBlocksException(magic.StartsWith("DataBlocks.Learner/", StringComparison.Ordinal)
-                ? $"'{path}' was saved by another version of DataBlocks ({magic}); this one reads {WeightsMagic}."
-                : $"'{path}' is not a DataBlocks model file.");
         using var scope = torch.NewDisposeScope();
         var target = learn.StateTensors();
-        var loaded = StateDictIO.Read(r, target, path);
-        LearnerOptimizer.PendingState? opt = null;
-        if (StateDictIO.Guard(r.ReadBoolean, path) && withOpt) opt = (learn.Optimizer ?? learn.CreateOptimizer()).ReadHeader(r, path);
+        var loaded = file.Read("weights", r => StateDictIO.Read(r, target, file.Source));
+        using var optimizer = withOpt && file.Has("optimizer") ? file.Open("optimizer") : null;
+        if (optimizer is not null) (learn.Optimizer ?? learn.CreateOptimizer()).ReadHeader(optimizer, file.Source).Commit(optimizer);
         StateDictIO.Commit(target, loaded);
         learn.Raise(c => c.AfterModelStateLoaded());
-        opt?.Commit(r);
     }
 
     /// <summary>
@@ -94,25 +83,22 @@ public static class LearnerFiles
     internal static StateSnapshot Snapshot(this Learner learn)
     {
         if (learn.Optimizer is null) learn.CreateOptimizer();
-        var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        using var stream = new MemoryStream();
+        DataBlocksFile.Write(stream, DataBlocksFile.Snapshot, file =>
         {
-            WriteWeights(learn, w, withOpt: true);
-            Checkpoints.WriteCallbackStates(learn, w, skip: learn.Recorder);
-        }
-        return new StateSnapshot(learn, stream);
+            WriteWeights(learn, file, withOpt: true);
+            Checkpoints.WriteCallbackStates(learn, file, skip: learn.Recorder);
+        });
+        return new StateSnapshot(learn, stream.ToArray());
     }
 
-    internal sealed class StateSnapshot(Learner learn, MemoryStream stream) : IDisposable
+    internal sealed class StateSnapshot(Learner learn, byte[] data)
     {
         public void Restore()
         {
-            stream.Position = 0;
-            using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            ReadWeights(learn, r, "the learner's snapshot", withOpt: true);
-            Checkpoints.ApplyCallbackStates(learn, Checkpoints.ReadCallbackStates(r, "the learner's snapshot"));
+            var file = DataBlocksFile.Read(data, "the learner's snapshot", DataBlocksFile.Snapshot);
+            ReadWeights(learn, file, withOpt: true);
+            Checkpoints.ApplyCallbackStates(learn, Checkpoints.ReadCallbackStates(file));
         }
-
-        public void Dispose() => stream.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using DataBlocks.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 
@@ -229,20 +230,25 @@ public sealed class LearnerOptimizer : IDisposable
     /// <summary>Checked optimizer state, ready to load (see <see cref="ReadHeader"/>).</summary>
     internal sealed class PendingState(LearnerOptimizer owner, double[][] hypers, string source)
     {
-        /// <summary>Sets the hyper-parameters and reads the moments and step counts that follow the header.</summary>
+        /// <summary>
+        /// Reads the moments and step counts that follow the header, then sets the hyper-parameters: state that does not
+        /// read (damaged, or of other shapes) leaves the optimizer as it was.
+        /// </summary>
         public void Commit(BinaryReader reader)
         {
+            if (owner._inner is null) owner.LoadAdam(reader, source);
+            else LoadSgd((OptimizerHelper)owner._inner, reader);
             var targets = owner.Hypers;
             for (int h = 0; h < targets.Length; h++) hypers[h].CopyTo(targets[h], 0);
-            if (owner._inner is null)
-            {
-                owner.LoadAdam(reader, source);
-                return;
-            }
+        }
+
+        /// <summary>Loads TorchSharp's SGD state (the tests find a damaged one refused with the state left as it was).</summary>
+        private void LoadSgd(OptimizerHelper inner, BinaryReader reader)
+        {
             owner.Apply();
             try
             {
-                ((OptimizerHelper)owner._inner).load_state_dict(reader);
+                inner.load_state_dict(reader);
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException or InvalidOperationException)
             {

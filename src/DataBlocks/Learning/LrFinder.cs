@@ -25,7 +25,7 @@ public static class LrFinder
         var benched = learn.Callbacks.Where(c => c is ProgressCallback or TrackerCallback or TerminateOnNaNCallback).ToArray();
         foreach (var c in benched) learn.RemoveCallback(c);
         double[] lrs, losses;
-        using (var saved = learn.Snapshot())
+        var saved = learn.Snapshot();
         {
             try
             {

@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using TorchSharp;
 
-namespace DataBlocks;
+namespace DataBlocks.Serialization;
 
 /// <summary>
 /// Writes and reads a module's parameters and buffers by name (TorchSharp's tensor format per entry), half-precision
