@@ -62,7 +62,8 @@ public static class LearnerFiles
 
     /// <summary>
     /// Reads what <see cref="WriteWeights"/> wrote: the weights are read and checked, then the optimizer's header; the
-    /// optimizer state is loaded (all or nothing) before the weights are copied, so a file that fails leaves both as they were.
+    /// optimizer state is loaded before the weights are copied (Adam's all or nothing; SGD's through TorchSharp, which the
+    /// tests find leaves it as it was when the state is truncated), so a file that fails leaves the learner as it was.
     /// </summary>
     internal static void ReadWeights(Learner learn, Sections file, bool withOpt)
     {
