@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using DataBlocks.Losses;
 using DataBlocks.Metrics;
+using DataBlocks.TestKit;
 using TorchSharp;
 using Xunit;
 
@@ -94,6 +95,23 @@ public class LossAndMetricTests
         rmse.Accumulate(torch.tensor(new[] { 1f, 3f }), torch.tensor(new[] { 0f, 0f }));
         rmse.Accumulate(torch.tensor(new[] { 2f }), torch.tensor(new[] { 0f }));
         Assert.Equal(Math.Sqrt((1 + 9 + 4) / 3.0), rmse.Value, 5);   // over the whole epoch, not the mean of batch RMSEs
+    }
+
+    [Fact]
+    public void AccumMetric_Reset_Frees_The_Tensors_It_Kept()
+    {
+        using var scope = torch.NewDisposeScope();
+        var pred = torch.tensor(new[] { 1f, 2f });
+        var target = torch.tensor(new[] { 0f, 0f });
+        var rmse = new Rmse();
+        long before = MemoryProbe.LiveTensors;
+        for (int i = 0; i < 3; i++)
+            using (torch.NewDisposeScope())   // a batch's scope, as in the loop: the temporaries die with it
+                rmse.Accumulate(pred, target);
+        Assert.Equal(before + 6, MemoryProbe.LiveTensors);   // the epoch's predictions and targets are kept
+
+        rmse.Reset();
+        Assert.Equal(before, MemoryProbe.LiveTensors);   // every copy it kept is disposed, not left to the finalizer
     }
 
     [Fact]
