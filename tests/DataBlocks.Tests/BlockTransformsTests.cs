@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using DataBlocks.BlockTypes;
 using DataBlocks.Data;

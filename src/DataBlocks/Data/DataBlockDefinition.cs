@@ -13,7 +13,7 @@ namespace DataBlocks.Data;
 public sealed class DataBlockDefinition<TItem>
 {
     /// <summary>Creates and checks a definition.</summary>
-    /// <exception cref="ArgumentException">No fields, no input, or a PointBlock without an image input.</exception>
+    /// <exception cref="ArgumentException">No fields, no input, or an input after a target.</exception>
     public DataBlockDefinition(string name, IReadOnlyList<FieldDefinition<TItem>> fields, ISplitter? splitter = null,
         IEnumerable<IItemTransform?>? itemTransforms = null, IEnumerable<IBatchTransform?>? batchTransforms = null)
     {

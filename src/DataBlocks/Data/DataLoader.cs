@@ -3,7 +3,6 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using System.Threading.Tasks;
 using TorchSharp;
 
 namespace DataBlocks.Data;
@@ -56,9 +55,10 @@ public partial class DataLoader : IEnumerable<Batch>, IDisposable
 
     /// <summary>
     /// Whether batches are index slices of tensors encoded once: every field is encoded up front (ids, labels, numbers —
-    /// not images) and there are no item transforms (a block's own count: points have theirs), so the split is collated into one tensor per field on the device at
-    /// the first batch, and each batch is an <c>index_select</c> of those tensors — no per-item work, no worker threads.
-    /// The batches are the same as the per-item path would make (same seed → same order).
+    /// not images) and there are no item transforms (a block's own count: points bring theirs), so the split is collated
+    /// into one tensor per field on the device at the first batch, and each batch is an <c>index_select</c> of those
+    /// tensors — no per-item work, no worker threads. The batches are the same as the per-item path would make (same
+    /// seed → same order).
     /// </summary>
     public bool IsColumnar => _columnar;
 

@@ -1,6 +1,9 @@
-namespace DataBlocks.Data;
+namespace DataBlocks;
 
-/// <summary>What kind of data a block produces; transforms use it to find the fields they act on.</summary>
+/// <summary>
+/// What kind of data a block produces, next to <see cref="Blocks"/>: transforms use it to find the fields they act on
+/// (<see cref="Data.IFieldCodec.Kind"/>); the data layer only carries it.
+/// </summary>
 public enum FieldKind
 {
     /// <summary>An image: collated to <c>uint8 [B, 3, H, W]</c>, floated on the device.</summary>
