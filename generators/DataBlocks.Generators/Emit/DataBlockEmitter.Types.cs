@@ -201,7 +201,7 @@ internal static partial class DataBlockEmitter
                         w.WriteLine($"result[i] = new {prediction}(rows[i][0]);");
                         break;
                     case BlockKind.Point:
-                        w.WriteLine($"result[i] = new {prediction}({Data}.Predictions.Points(rows[i]));");
+                        w.WriteLine($"result[i] = new {prediction}({PointPredictionsType}.Decode(rows[i]));");
                         break;
                     default:
                         w.WriteLine($"result[i] = new {prediction}(rows[i]);");

@@ -26,6 +26,7 @@ internal static class RuntimeNames
     public const string RegressionBlockType = BlockTypes + ".RegressionBlock";
     public const string RegressionVectorBlockType = BlockTypes + ".RegressionVectorBlock";
     public const string PointBlockType = BlockTypes + ".PointBlock";
+    public const string PointPredictionsType = BlockTypes + ".PointPredictions";
     public const string CategoricalBlockType = BlockTypes + ".CategoricalBlock";
     public const string CategoricalCodecType = BlockTypes + ".CategoricalCodec";
 

@@ -32,16 +32,24 @@ public class ImageFileBlock : IBlock<string>
     /// <inheritdoc />
     public virtual string Name => "ImageBlock";
 
+    /// <summary>
+    /// The limits this block's images are decoded with (pixel count, partial images); null uses
+    /// <see cref="ImageDecoder.DefaultOptions"/>. A derived block sets it in its constructor.
+    /// </summary>
+    public ImageDecodeOptions? DecodeOptions { get; init; }
+
     /// <summary><see cref="IntToFloatTensor"/>, then the <see cref="Normalize"/> given to the constructor, if any.</summary>
     public IEnumerable<IBatchTransform> BatchTransforms =>
         _normalize is null ? [new IntToFloatTensor()] : [new IntToFloatTensor(), _normalize];
 
     /// <inheritdoc />
-    public IFieldCodec<string> Setup(FieldInfo field, IReadOnlyList<string> trainValues) => new ImageCodec(field);
+    public IFieldCodec<string> Setup(FieldInfo field, IReadOnlyList<string> trainValues) => new ImageCodec(field, DecodeOptions);
 }
 
 /// <summary>The set-up <see cref="ImageFileBlock"/>: path → decoded image → <c>uint8 [B, 3, H, W]</c>.</summary>
-public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IStreamingCollation, IDeferredEncoding
+/// <param name="field">The field.</param>
+/// <param name="options">The decode limits; null uses <see cref="ImageDecoder.DefaultOptions"/> at each decode.</param>
+public sealed class ImageCodec(FieldInfo field, ImageDecodeOptions? options = null) : IFieldCodec<string>, IStreamingCollation, IDeferredEncoding
 {
     /// <inheritdoc />
     public FieldInfo Field { get; } = field;
@@ -63,11 +71,12 @@ public sealed class ImageCodec(FieldInfo field) : IFieldCodec<string>, IStreamin
     {
         if (string.IsNullOrEmpty(value))
             throw new DataBlocksException($"{Field.Member} returned an empty path for item '{item}'.");
-        return new ImageSample(EncodedImage.Open(value));   // decoded when a transform (or collation) needs the pixels
+        // Decoded when a transform (or collation) needs the pixels; errors name the item too (a CSV row names its line).
+        return new ImageSample(EncodedImage.Open(value, item, options));
     }
 
-    /// <inheritdoc />
-    public void Complete(object sample) => ((ImageSample)sample).Decode(1.0);
+    /// <summary>Decodes at the smallest scale the format allows: enough to find truncated or damaged data.</summary>
+    public void Complete(object sample) => ((ImageSample)sample).Decode(0.0);
 
     /// <inheritdoc />
     public HostTensor Collate(IReadOnlyList<object> samples) => CollateAll(samples, null, null);

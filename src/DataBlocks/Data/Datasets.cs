@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
 
 namespace DataBlocks.Data;
@@ -154,8 +155,27 @@ public sealed class Datasets<TItem> : IDatasets
         split.Validate(list.Count, $"{definition.Name}'s splitter ({splitter.GetType().Name})");
 
         int[] Good(IEnumerable<int> idx) => idx.Where(i => !bad.ContainsKey(i)).ToArray();
+        SkippedItem[] SkippedSoFar() => bad.OrderBy(kv => kv.Key).Select(kv => new SkippedItem(kv.Key, names[kv.Key], kv.Value)).ToArray();
+        bool reported = false;
+        void Report()
+        {
+            var all = SkippedSoFar();
+            if (reported || all.Length == 0 || options.Report is not { } report) return;
+            reported = true;
+            report.WriteLine($"{definition.Name}: skipped {all.Length} bad item(s):");
+            foreach (var s in all) report.WriteLine($"  #{s.Index} {s.Item}: {s.Reason}");
+        }
+        // An empty split after skipping says what was skipped (and the report is written first): the splitter is
+        // rarely the cause then.
+        void RequireNonEmpty(int[] indices, string which)
+        {
+            if (indices.Length > 0) return;
+            Report();
+            throw new DataBlocksException(EmptySplitMessage(definition, which, SkippedSoFar()));
+        }
+
         int[] train = Good(split.Train);
-        RequireNonEmpty(definition, train, "training");
+        RequireNonEmpty(train, "training");
 
         // Set up on the good training items, then encode. When encoding finds more bad training items (a NaN rating
         // skipped), set up again without them: a user whose every training row was dropped must not keep a vocabulary
@@ -173,24 +193,18 @@ public sealed class Datasets<TItem> : IDatasets
             int[] stillGood = Good(split.Train);
             if (stillGood.Length == train.Length) break;
             train = stillGood;
-            RequireNonEmpty(definition, train, "training");
+            RequireNonEmpty(train, "training");
         }
 
         if (options.SkipBadItems)
-            VerifyLazyFields(definition, fields, list, names, Good(used), bad, options.Workers);
+            VerifyLazyFields(fields, names, Good(used), bad, options.Workers);
 
         train = Good(split.Train);
         int[] valid = Good(split.Valid);
-        RequireNonEmpty(definition, train, "training");
-        RequireNonEmpty(definition, valid, "validation");
-
-        var skipped = bad.OrderBy(kv => kv.Key).Select(kv => new SkippedItem(kv.Key, names[kv.Key], kv.Value)).ToArray();
-        if (skipped.Length > 0 && options.Report is { } report)
-        {
-            report.WriteLine($"{definition.Name}: skipped {skipped.Length} bad item(s):");
-            foreach (var s in skipped) report.WriteLine($"  #{s.Index} {s.Item}: {s.Reason}");
-        }
-        return new Datasets<TItem>(definition, list, names, fields, train, valid, skipped);
+        RequireNonEmpty(train, "training");
+        RequireNonEmpty(valid, "validation");
+        Report();
+        return new Datasets<TItem>(definition, list, names, fields, train, valid, SkippedSoFar());
     }
 
     /// <summary>A dataset over new items that reuses this one's set-up blocks (fastai: <c>test_dl</c>'s dataset).</summary>
@@ -240,42 +254,52 @@ public sealed class Datasets<TItem> : IDatasets
         return text.Length <= 240 ? text : text[..237] + "...";
     }
 
-    private static void RequireNonEmpty(DataBlockDefinition<TItem> definition, int[] indices, string which)
+    private static string EmptySplitMessage(DataBlockDefinition<TItem> definition, string which, SkippedItem[] skipped)
     {
-        if (indices.Length == 0)
-            throw new DataBlocksException(
-                $"{definition.Name}: the {which} split is empty. Check the splitter (for GrandparentSplitter, the folder names) " +
-                "and that the items are where the splitter expects them.");
+        if (skipped.Length == 0)
+            return $"{definition.Name}: the {which} split is empty. Check the splitter (for GrandparentSplitter, the folder names) " +
+                   "and that the items are where the splitter expects them.";
+        var first = skipped.Take(3).Select(s => $"#{s.Index} {s.Item}: {s.Reason}");
+        return $"{definition.Name}: the {which} split is empty after skipping {skipped.Length} bad item(s); the first: " +
+               string.Join("; ", first) + (skipped.Length > 3 ? $" (and {skipped.Length - 3} more, listed in the report)." : ".");
     }
 
-    private static void VerifyLazyFields(DataBlockDefinition<TItem> definition, FieldValues<TItem>[] fields, IReadOnlyList<TItem> items,
-        string[] names, int[] indices, ConcurrentDictionary<int, string> bad, int? workers)
+    /// <summary>Encodes and completes every lazily encoded field of every item (images: decoded), recording the bad ones.</summary>
+    private static void VerifyLazyFields(FieldValues<TItem>[] fields, string[] names, int[] indices, ConcurrentDictionary<int, string> bad, int? workers)
     {
         var lazy = fields.Where(f => !f.Codec.EncodesEagerly).ToArray();
         if (lazy.Length == 0) return;
-        Parallel.ForEach(indices, new ParallelOptions { MaxDegreeOfParallelism = workers is > 0 ? workers.Value : Environment.ProcessorCount }, i =>
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = workers is > 0 ? workers.Value : Environment.ProcessorCount };
+        try
         {
-            foreach (var f in lazy)
+            Parallel.ForEach(indices, parallel, i =>
             {
-                try
+                foreach (var f in lazy)
                 {
-                    object sample = f.Encode(i, names[i]);
                     try
                     {
-                        if (f.Codec is IDeferredEncoding deferred) deferred.Complete(sample);   // finds truncated files too
+                        object sample = f.Encode(i, names[i]);
+                        try
+                        {
+                            if (f.Codec is IDeferredEncoding deferred) deferred.Complete(sample);   // finds truncated files too
+                        }
+                        finally
+                        {
+                            (sample as IDisposable)?.Dispose();
+                        }
                     }
-                    finally
+                    catch (Exception e) when (ItemFaults.BelongToItem(e))
                     {
-                        (sample as IDisposable)?.Dispose();
+                        bad.TryAdd(i, ItemFaults.Attribute(e, $"{f.Definition.Member}'s value could not be decoded").Message);
+                        return;
                     }
                 }
-                catch (DataBlocksException e)
-                {
-                    bad.TryAdd(i, e.Message);
-                    return;
-                }
-            }
-        });
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();   // the process's failure (memory, cancellation), as itself
+        }
     }
 }
 
@@ -284,7 +308,9 @@ public sealed record DatasetsOptions
 {
     /// <summary>
     /// Leave out items whose getter fails, whose label is unknown, or whose image cannot be decoded, and report them all
-    /// (<see cref="Datasets{TItem}.Skipped"/>), instead of failing at the first. Images are test-decoded up front.
+    /// (<see cref="Datasets{TItem}.Skipped"/>), instead of failing at the first. Any failure of an item's getter, block or
+    /// decode counts (only running out of memory and cancellation stop the build); images are test-decoded up front, at
+    /// the smallest scale their format allows. The report is written before an error about a split left empty.
     /// </summary>
     public bool SkipBadItems { get; init; }
 

@@ -62,7 +62,7 @@ public sealed class FieldDefinition<TItem, TValue> : FieldDefinition<TItem>
             {
                 values[i] = _getter(items[i]);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (ItemFaults.BelongToItem(e))
             {
                 var error = e is DataBlocksException
                     ? new GetterException(Member, $"{Member} failed for item #{i} '{names[i]}': {e.Message}", e)
@@ -118,9 +118,11 @@ internal sealed class FieldValues<TItem, TValue>(FieldDefinition<TItem> definiti
             {
                 _encoded[i] = _codec!.Encode(Values[i], names[i]);
             }
-            catch (DataBlocksException e) when (onError is not null)
+            catch (Exception e) when (ItemFaults.BelongToItem(e))
             {
-                onError(i, e);
+                var error = ItemFaults.Attribute(e, $"{block.Name} could not encode {Definition.Member}'s value for item #{i} '{names[i]}'");
+                if (onError is null) throw error;
+                onError(i, error);
             }
         }
     }

@@ -73,7 +73,7 @@ public interface IKeyFieldCodec : IFieldCodec
 /// </summary>
 public interface IDeferredEncoding : IFieldCodec
 {
-    /// <summary>Does the deferred work on a sample this codec encoded (decodes an image in full).</summary>
+    /// <summary>Does the deferred work on a sample this codec encoded (decodes an image, at the smallest scale its format allows).</summary>
     /// <exception cref="DataBlocksException">The item is bad (a truncated or undecodable file...).</exception>
     void Complete(object sample);
 }

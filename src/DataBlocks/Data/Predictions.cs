@@ -1,4 +1,3 @@
-using System.Numerics;
 using TorchSharp;
 
 namespace DataBlocks.Data;
@@ -30,13 +29,5 @@ public static class Predictions
         for (int i = 1; i < row.Length; i++)
             if (row[i] > row[best]) best = i;
         return best;
-    }
-
-    /// <summary>x, y pairs → points.</summary>
-    public static Vector2[] Points(float[] row)
-    {
-        var points = new Vector2[row.Length / 2];
-        for (int i = 0; i < points.Length; i++) points[i] = new Vector2(row[2 * i], row[2 * i + 1]);
-        return points;
     }
 }

@@ -37,7 +37,7 @@ public sealed class Learner : IDisposable
     /// <param name="loss">The loss; null = the loss the target block implies (<see cref="DataLoaders.DefaultLoss"/>).</param>
     /// <param name="metrics">Validation metrics, in table order.</param>
     /// <param name="options">Hyper-parameters, optimizer, layer groups, output, where files go.</param>
-    /// <exception cref="DataBlocksException">No loss given and none can be inferred.</exception>
+    /// <exception cref="DataBlocksException">No loss given and none can be inferred, or the loss or a metric does not take the target.</exception>
     public Learner(DataLoaders dls, torch.nn.Module<torch.Tensor, torch.Tensor> model, ILossFunction? loss = null,
         IEnumerable<IMetric>? metrics = null, LearnerOptions? options = null)
     {
@@ -46,6 +46,7 @@ public sealed class Learner : IDisposable
         Loss = loss ?? dls.DefaultLoss ?? throw new DataBlocksException(
             $"Could not infer a loss function from {dls.Datasets.Name}'s target; pass one to the Learner.");
         Metrics = metrics?.ToArray() ?? [];
+        TargetChecks.Check(dls, Loss, Metrics);
         Options = options ?? new LearnerOptions();
         Model.to(dls.Device);
         Recorder = new Recorder();

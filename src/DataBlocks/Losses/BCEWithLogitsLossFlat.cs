@@ -13,6 +13,9 @@ public sealed class BCEWithLogitsLossFlat(double threshold = 0.5) : ILossFunctio
     /// <summary>Probability above which a label is predicted.</summary>
     public double Threshold { get; } = threshold;
 
+    /// <summary>Several labels, or numbers in [0, 1] (a regression of probabilities).</summary>
+    public System.Collections.Generic.IReadOnlyList<FieldKind> TargetKinds => TargetKindSets.LabelSetsOrNumbers;
+
     /// <inheritdoc />
     public string Name => nameof(BCEWithLogitsLossFlat);
 

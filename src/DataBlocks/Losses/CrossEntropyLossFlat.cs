@@ -8,6 +8,9 @@ namespace DataBlocks.Losses;
 /// </summary>
 public sealed class CrossEntropyLossFlat : ILossFunction
 {
+    /// <summary>Single labels: category (and categorical) targets.</summary>
+    public System.Collections.Generic.IReadOnlyList<FieldKind> TargetKinds => TargetKindSets.Labels;
+
     /// <inheritdoc />
     public string Name => nameof(CrossEntropyLossFlat);
 

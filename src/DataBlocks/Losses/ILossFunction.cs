@@ -22,4 +22,10 @@ public interface ILossFunction
 
     /// <summary>Activated output → predictions (argmax, threshold, identity).</summary>
     torch.Tensor Decode(torch.Tensor activated);
+
+    /// <summary>
+    /// The kinds of target it takes, or null for any. A Learner refuses, when it is created, a loss whose kinds do not
+    /// include the loaders' target, naming the loss, the target and the losses that fit it.
+    /// </summary>
+    System.Collections.Generic.IReadOnlyList<FieldKind>? TargetKinds => null;
 }

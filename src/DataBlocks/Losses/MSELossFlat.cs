@@ -8,6 +8,9 @@ namespace DataBlocks.Losses;
 /// </summary>
 public sealed class MSELossFlat : ILossFunction
 {
+    /// <summary>Numbers: regression and keypoint targets.</summary>
+    public System.Collections.Generic.IReadOnlyList<FieldKind> TargetKinds => TargetKindSets.Numbers;
+
     /// <inheritdoc />
     public string Name => nameof(MSELossFlat);
 

@@ -48,6 +48,9 @@ public abstract class AccumMetric : IMetric
             return _value.Value;
         }
     }
+
+    /// <inheritdoc />
+    public virtual IReadOnlyList<FieldKind>? TargetKinds => null;
 }
 
 /// <summary>Root mean squared error over the whole epoch. fastai: <c>rmse</c>.</summary>
@@ -55,6 +58,9 @@ public sealed class Rmse : AccumMetric
 {
     /// <inheritdoc />
     public override string Name => "_rmse";
+
+    /// <summary>Numbers: regression and keypoint targets.</summary>
+    public override IReadOnlyList<FieldKind> TargetKinds => TargetKindSets.Numbers;
 
     /// <inheritdoc />
     protected override double Compute(torch.Tensor predictions, torch.Tensor targets) =>

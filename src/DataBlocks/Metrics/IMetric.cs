@@ -19,6 +19,12 @@ public interface IMetric
 
     /// <summary>The value over everything accumulated since <see cref="Reset"/>.</summary>
     double Value { get; }
+
+    /// <summary>
+    /// The kinds of target it scores, or null for any. A Learner refuses, when it is created, a metric whose kinds do not
+    /// include the loaders' target, naming the metric, the target and the metrics that fit it.
+    /// </summary>
+    System.Collections.Generic.IReadOnlyList<FieldKind>? TargetKinds => null;
 }
 
 /// <summary>
@@ -54,4 +60,7 @@ public abstract class AvgMetric : IMetric
 
     /// <inheritdoc />
     public double Value => _count == 0 ? double.NaN : _total / _count;
+
+    /// <inheritdoc />
+    public virtual System.Collections.Generic.IReadOnlyList<FieldKind>? TargetKinds => null;
 }

@@ -11,6 +11,9 @@ public sealed class TopKAccuracy(int k = 5) : AvgMetric
     /// <inheritdoc />
     public override string Name => "top_k_accuracy";
 
+    /// <summary>Single labels: category (and categorical) targets.</summary>
+    public override System.Collections.Generic.IReadOnlyList<FieldKind> TargetKinds => TargetKindSets.Labels;
+
     /// <inheritdoc />
     protected override double BatchValue(torch.Tensor prediction, torch.Tensor target)
     {

@@ -206,7 +206,7 @@ namespace Demo
             var result = new global::Demo.FacesPrediction[rows.Length];
             for (int i = 0; i < rows.Length; i++)
             {
-                result[i] = new global::Demo.FacesPrediction(global::DataBlocks.Data.Predictions.Points(rows[i]));
+                result[i] = new global::Demo.FacesPrediction(global::DataBlocks.BlockTypes.PointPredictions.Decode(rows[i]));
             }
             return result;
         }
