@@ -30,6 +30,13 @@ public sealed record DelimitedOptions
     /// <summary>Whether <c>"</c> quotes fields (CSV). Turn it off for formats where a quote is just a character (<c>u.item</c>).</summary>
     public bool Quoted { get; init; } = true;
 
+    /// <summary>
+    /// Accept rows with more fields than the header has columns (without a header: than the record has members) and ignore
+    /// the extra fields. By default such a row is bad: a field too many usually means an unquoted delimiter inside a value,
+    /// or a line that ends with a delimiter. MovieLens' <c>u.item</c> has 24 fields of which <c>Read100k</c> takes 2.
+    /// </summary>
+    public bool IgnoreExtraFields { get; init; }
+
     /// <summary>Leave out bad rows and report them (<see cref="DelimitedRows{T}.Skipped"/>) instead of failing at the first.</summary>
     public bool SkipBadRows { get; init; }
 
@@ -82,7 +89,8 @@ public sealed class DelimitedRows<T> : IReadOnlyList<T>
 
 /// <summary>
 /// Reads CSV, TSV and other delimited files into records with CsvHelper, with errors that name the file, line and
-/// field: a missing field, a value that does not convert (<c>"abc"</c> for a rating), a NaN or infinite number, a blank
+/// field: a missing field or a field too many (a row with another number of fields than the header, or than the record has
+/// members), a value that does not convert (<c>"abc"</c> for a rating), a NaN or infinite number, a blank
 /// field for a <c>string</c> the record does not declare nullable, an enum value the enum does not define, a header
 /// repeated inside the file (two files concatenated), a quote that never closes, an empty file. Use it for ratings (<c>u.data</c>), titles
 /// (<c>u.item</c>) or any table. fastai: <c>pd.read_csv</c> before <c>CollabDataLoaders.from_df</c>.
@@ -128,7 +136,6 @@ public static class DelimitedFile
         var lines = new List<int>();
         var skipped = new List<BadRow>();
 
-
         using var reader = new StreamReader(path, options.Encoding ?? Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         using var csv = new CsvReader(reader, config);
         // Numbers are invariant: "3,5" is not 35 (CsvHelper would read the comma as a thousands separator).
@@ -145,6 +152,8 @@ public static class DelimitedFile
             ? map.ParameterMaps.Select(p => (Name: p.Data.Parameter.Name ?? "", Type: (Type?)p.Data.Parameter.ParameterType)).ToArray()
             : map.MemberMaps.Select(m => (Name: m.Data.Member?.Name ?? "", Type: m.Data.Member is PropertyInfo pi ? pi.PropertyType : (Type?)null)).ToArray();
         int expected = Math.Max(map.MemberMaps.Count, map.ParameterMaps.Count);
+        // Without a header a row has the required fields, then the optional ones (C# puts parameters with defaults last).
+        var fieldRange = (Min: members.Length - optional.Indices.Count, Max: members.Length);
         var mapped = new HashSet<string>(members.Select(m => m.Name), StringComparer.OrdinalIgnoreCase);
         var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && mapped.Contains(p.Name)).ToArray();
@@ -201,6 +210,10 @@ public static class DelimitedFile
             {
                 problem = "the header line appears again (were two files concatenated?)";
             }
+            else if (FieldCountProblem(csv.Parser.Count, raw, header?.Length, fieldRange, typeof(T).Name, options) is { } countProblem)
+            {
+                problem = countProblem;
+            }
             else
             {
                 try
@@ -219,6 +232,7 @@ public static class DelimitedFile
                 }
                 catch (CsvHelper.MissingFieldException)
                 {
+                    // FieldCountProblem catches short rows first; this is the fallback if a member still finds no field.
                     problem = header is null
                         ? $"expected at least {expected - optional.Indices.Count} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}"
                         : $"expected {header.Length} fields separated by '{Printable(options.Delimiter)}' as in the header, found {csv.Parser.Count}";
@@ -247,6 +261,29 @@ public static class DelimitedFile
             if (skipped.Count > 20) report.WriteLine($"  ... and {skipped.Count - 20} more");
         }
         return new DelimitedRows<T>(path, rows, lines, skipped);
+    }
+
+    /// <summary>
+    /// What is wrong with a row's number of fields: with a header it must have the header's, without one between the
+    /// required and all of the record's members (<paramref name="range"/>); more only with <see cref="DelimitedOptions.IgnoreExtraFields"/>.
+    /// </summary>
+    private static string? FieldCountProblem(int count, string raw, int? columns, (int Min, int Max) range, string record, DelimitedOptions options)
+    {
+        var (min, max) = columns is { } n ? (n, n) : range;
+        bool tooMany = count > max && !options.IgnoreExtraFields;
+        if (count >= min && !tooMany) return null;
+        string separated = $"separated by '{Printable(options.Delimiter)}'";
+        string expected = options.IgnoreExtraFields ? $"at least {min} fields {separated}"
+            : min == max ? $"{max} fields {separated}"
+            : $"{min} to {max} fields {separated}";
+        string problem = columns is null
+            ? $"expected {expected} (the members of {record}), found {count}"
+            : $"expected {expected} as in the header, found {count}";
+        if (!tooMany) return problem;
+        // "a,b," is three fields, the last one empty: say so, it is easy to miss.
+        if (raw.TrimEnd('\r', '\n').EndsWith(options.Delimiter, StringComparison.Ordinal))
+            problem += $" (the line ends with '{Printable(options.Delimiter)}', which starts an empty last field)";
+        return problem + "; set IgnoreExtraFields if the fields after the last one expected are to be ignored";
     }
 
     /// <summary>What is wrong with a record that converted: a non-finite number, a blank required string, an undefined enum value.</summary>
