@@ -219,6 +219,39 @@ public class DelimitedFileTests
     }
 
     [Fact]
+    public void Bytes_That_Are_Not_Utf8_Are_An_Error_Naming_File_Line_And_The_Encoding_Option()
+    {
+        using var dir = new TempDir();
+        string latin1 = Write(dir, "films.csv", "title,year\nA,1990\nCafé,1991\n", Encoding.Latin1);
+        foreach (bool skip in new[] { false, true })   // not a bad row to skip: the whole file is in another encoding
+        {
+            var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(latin1, new DelimitedOptions { SkipBadRows = skip, Report = null }));
+            Assert.Equal($"'{latin1}' line 3: the text is not valid UTF-8 (byte 0xE9); if the file is in another encoding, " +
+                         "set DelimitedOptions.Encoding (e.g. Encoding = Encoding.Latin1).", e.Message);
+        }
+        // Far past the reader's first buffer, and after a UTF-8 byte order mark: still the file's line.
+        string late = dir.Combine("late.csv");
+        File.WriteAllBytes(late, [.. "\uFEFF"u8, .. Encoding.UTF8.GetBytes("title,year\n" + string.Concat(Enumerable.Repeat("Él,1990\n", 5000))),
+                                  .. Encoding.Latin1.GetBytes("Café,1991\n")]);
+        Assert.Contains("line 5002: the text is not valid UTF-8 (byte 0xE9)", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(late)).Message);
+    }
+
+    [Fact]
+    public void A_Replacement_Character_Written_As_Utf8_Is_Text_And_Other_Encodings_Are_Read_When_Set()
+    {
+        using var dir = new TempDir();
+        foreach (var utf8 in new[] { new UTF8Encoding(false), new UTF8Encoding(true) })
+        {
+            string path = Write(dir, "fffd.csv", "title,year\nCaf\uFFFD,1990\n", utf8);
+            Assert.Equal("Caf\uFFFD", Assert.Single(DelimitedFile.Read<Named>(path)).Title);
+        }
+        string latin1 = Write(dir, "latin1.csv", "title,year\nCafé,1991\n", Encoding.Latin1);
+        Assert.Equal("Café", Assert.Single(DelimitedFile.Read<Named>(latin1, new DelimitedOptions { Encoding = Encoding.Latin1 })).Title);
+        string utf16 = Write(dir, "utf16.csv", "title,year\nCafé,1991\n", Encoding.Unicode);   // found by its byte order mark
+        Assert.Equal("Café", Assert.Single(DelimitedFile.Read<Named>(utf16)).Title);
+    }
+
+    [Fact]
     public void MovieLens_Merges_Latin1_Titles_And_Names_An_Unknown_Movie()
     {
         using var dir = new TempDir();

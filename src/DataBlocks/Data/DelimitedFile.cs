@@ -24,7 +24,12 @@ public sealed record DelimitedOptions
     /// </summary>
     public bool HasHeader { get; init; } = true;
 
-    /// <summary>The text encoding (default UTF-8). MovieLens' <c>u.item</c> is latin-1: <see cref="Encoding.Latin1"/>.</summary>
+    /// <summary>
+    /// The text encoding. By default (null) the file is UTF-8 and bytes that are not UTF-8 are an error naming the line (a
+    /// latin-1 "Café" would otherwise read as "Caf\uFFFD"); a byte order mark (UTF-8, UTF-16, UTF-32) is honoured either way.
+    /// MovieLens' <c>u.item</c> is latin-1: <see cref="Encoding.Latin1"/>. <see cref="Encoding.UTF8"/> reads UTF-8 and
+    /// replaces bad bytes with U+FFFD instead of failing.
+    /// </summary>
     public Encoding? Encoding { get; init; }
 
     /// <summary>Whether <c>"</c> quotes fields (CSV). Turn it off for formats where a quote is just a character (<c>u.item</c>).</summary>
@@ -92,17 +97,33 @@ public sealed class DelimitedRows<T> : IReadOnlyList<T>
 /// field: a missing field or a field too many (a row with another number of fields than the header, or than the record has
 /// members), a value that does not convert (<c>"abc"</c> for a rating), a NaN or infinite number, a blank
 /// field for a <c>string</c> the record does not declare nullable, an enum value the enum does not define, a header
-/// repeated inside the file (two files concatenated), a quote that never closes, an empty file. Use it for ratings (<c>u.data</c>), titles
+/// repeated inside the file (two files concatenated), a quote that never closes, an empty file, bytes that are not UTF-8
+/// (unless <see cref="DelimitedOptions.Encoding"/> names the file's encoding). Use it for ratings (<c>u.data</c>), titles
 /// (<c>u.item</c>) or any table. fastai: <c>pd.read_csv</c> before <c>CollabDataLoaders.from_df</c>.
 /// </summary>
 public static class DelimitedFile
 {
     /// <summary>Reads every row of <paramref name="path"/> as a <typeparamref name="T"/>.</summary>
-    /// <exception cref="DataBlocksException">The file is missing or empty, or a row is bad (without <see cref="DelimitedOptions.SkipBadRows"/>); the message names the file and line.</exception>
+    /// <exception cref="DataBlocksException">
+    /// The file is missing or empty, it is not UTF-8 and <see cref="DelimitedOptions.Encoding"/> is not set, or a row is bad
+    /// (without <see cref="DelimitedOptions.SkipBadRows"/>); the message names the file and line.
+    /// </exception>
     public static DelimitedRows<T> Read<T>(string path, DelimitedOptions? options = null)
     {
         options ??= new DelimitedOptions();
         if (!File.Exists(path)) throw new DataBlocksException($"The file '{path}' does not exist.");
+        try
+        {
+            return ReadRows<T>(path, options);
+        }
+        catch (Exception e) when (options.Encoding is null && TextFiles.IsDecodingError(e))
+        {
+            throw TextFiles.NotUtf8(path, e, "set DelimitedOptions.Encoding (e.g. Encoding = Encoding.Latin1)");
+        }
+    }
+
+    private static DelimitedRows<T> ReadRows<T>(string path, DelimitedOptions options)
+    {
         var optional = (Names: new HashSet<string>(StringComparer.OrdinalIgnoreCase), Indices: new HashSet<int>());
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
@@ -136,7 +157,7 @@ public static class DelimitedFile
         var lines = new List<int>();
         var skipped = new List<BadRow>();
 
-        using var reader = new StreamReader(path, options.Encoding ?? Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var reader = TextFiles.Open(path, options.Encoding);
         using var csv = new CsvReader(reader, config);
         // Numbers are invariant: "3,5" is not 35 (CsvHelper would read the comma as a thousands separator).
         foreach (var type in new[] { typeof(float), typeof(double), typeof(decimal), typeof(float?), typeof(double?), typeof(decimal?) })
