@@ -25,6 +25,8 @@ public class DelimitedFileTests
 
     public sealed record Graded(int User, Grade Grade);
 
+    public sealed record Labelled(string Id, string Label);
+
     public sealed record Remark(int User, string Note = "")
     {
         public string Shout => Note.ToUpperInvariant();   // computed: not a column, never checked
@@ -58,7 +60,7 @@ public class DelimitedFileTests
     }
 
     [Theory]
-    [InlineData("196\t242\t3\t1\n186\t302\n", "line 2: expected at least 4 fields separated by '\\t', found 2")]
+    [InlineData("196\t242\t3\t1\n186\t302\n", "line 2: expected 4 fields separated by '\\t' (the members of Rating), found 2")]
     [InlineData("196\t242\t3\t1\n186\t302\tabc\t2\n", "line 2: Value: 'abc' is not a valid number")]
     [InlineData("196\t242\t3\t1\n186\t302\tNaN\t2\n", "line 2: Value is NaN; a number is needed")]
     [InlineData("196\t242\t3\t1\n186\t302\t-Infinity\t2\n", "line 2: Value is -Infinity")]
@@ -90,7 +92,7 @@ public class DelimitedFileTests
         Assert.Equal([new WithNote(1, 2, 3.5f)], DelimitedFile.Read<WithNote>(Write(dir, "a.tsv", "1\t2\t3.5\n"), Tsv));
         Assert.Equal([new WithNote(1, 2, 3.5f, "fine", 2)], DelimitedFile.Read<WithNote>(Write(dir, "b.tsv", "1\t2\t3.5\tfine\t2\n"), Tsv));
         Assert.Equal([new WithNote(1, 2, 3.5f)], DelimitedFile.Read<WithNote>(Write(dir, "c.csv", "user,item,value\n1,2,3.5\n")));
-        Assert.Contains("expected at least 3 fields", Assert.Throws<DataBlocksException>(
+        Assert.Contains("expected 3 to 5 fields separated by '\\t' (the members of WithNote), found 2", Assert.Throws<DataBlocksException>(
             () => DelimitedFile.Read<WithNote>(Write(dir, "d.tsv", "1\t2\n"), Tsv)).Message);
 
         // With a header, a short row is judged by the header's columns, not by the record's parameter positions: the
@@ -173,6 +175,80 @@ public class DelimitedFileTests
         Assert.Equal([2, 4], rows.Skipped.Select(s => s.Line));
         Assert.Contains("skipped 2 bad row(s)", report.ToString());
         Assert.Contains("line 2: Item: 'x' is not a valid integer", report.ToString());
+    }
+
+    [Fact]
+    public void A_Row_With_Too_Many_Fields_Is_An_Error_Naming_File_And_Line()
+    {
+        using var dir = new TempDir();
+        string extra = Write(dir, "labels.csv", "id,label\ncat.1,cat\ncat.2,cat,extra\n");
+        Assert.Contains($"'{extra}' line 3: expected 2 fields separated by ',' as in the header, found 3;",
+            Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Labelled>(extra)).Message);
+        // A trailing delimiter starts an empty last field: the message says so.
+        string trailing = Write(dir, "trailing.csv", "id,label\ncat.1,cat,\n");
+        Assert.Contains("line 2: expected 2 fields separated by ',' as in the header, found 3 (the line ends with ',', which starts an empty last field)",
+            Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Labelled>(trailing)).Message);
+        // Without a header the record's members are the fields a row may have.
+        string wide = Write(dir, "u.data", "196\t242\t3\t1\n186\t302\t3\t2\t9\n");
+        Assert.Contains($"'{wide}' line 2: expected 4 fields separated by '\\t' (the members of Rating), found 5",
+            Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Rating>(wide, Tsv)).Message);
+        string wideOptional = Write(dir, "notes.tsv", "1\t2\t3.5\tfine\t2\tmore\n");
+        Assert.Contains("line 1: expected 3 to 5 fields separated by '\\t' (the members of WithNote), found 6",
+            Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<WithNote>(wideOptional, Tsv)).Message);
+
+        // A quoted delimiter is inside one field, blank lines are no rows, and extra fields may be asked for.
+        var quoted = DelimitedFile.Read<Labelled>(Write(dir, "quoted.csv", "id,label\n\n\"cat,1\",cat\n\n"));
+        Assert.Equal([new Labelled("cat,1", "cat")], quoted);
+        Assert.Equal([3], quoted.Lines);
+        Assert.Equal([new Labelled("cat.1", "cat"), new Labelled("cat.2", "cat")],
+            DelimitedFile.Read<Labelled>(extra, new DelimitedOptions { IgnoreExtraFields = true }));
+        Assert.Equal([new Rating(196, 242, 3, 1), new Rating(186, 302, 3, 2)], DelimitedFile.Read<Rating>(wide, Tsv with { IgnoreExtraFields = true }));
+    }
+
+    [Fact]
+    public void A_Row_With_Too_Many_Fields_Is_Skipped_And_Reported_In_Skip_Mode()
+    {
+        using var dir = new TempDir();
+        var report = new StringWriter();
+        var rows = DelimitedFile.Read<Labelled>(Write(dir, "labels.csv", "id,label\ncat.1,cat\ncat.2,cat,extra\ndog.1,dog\ndog.2,dog,\n"),
+            new DelimitedOptions { SkipBadRows = true, Report = report });
+        Assert.Equal([new Labelled("cat.1", "cat"), new Labelled("dog.1", "dog")], rows);
+        Assert.Equal([3, 5], rows.Skipped.Select(s => s.Line));
+        Assert.StartsWith("expected 2 fields separated by ',' as in the header, found 3", rows.Skipped[0].Reason);
+        Assert.Contains("line 5: expected 2 fields separated by ',' as in the header, found 3 (the line ends with ','", report.ToString());
+    }
+
+    [Fact]
+    public void Bytes_That_Are_Not_Utf8_Are_An_Error_Naming_File_Line_And_The_Encoding_Option()
+    {
+        using var dir = new TempDir();
+        string latin1 = Write(dir, "films.csv", "title,year\nA,1990\nCafé,1991\n", Encoding.Latin1);
+        foreach (bool skip in new[] { false, true })   // not a bad row to skip: the whole file is in another encoding
+        {
+            var e = Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(latin1, new DelimitedOptions { SkipBadRows = skip, Report = null }));
+            Assert.Equal($"'{latin1}' line 3: the text is not valid UTF-8 (byte 0xE9); if the file is in another encoding, " +
+                         "set DelimitedOptions.Encoding (e.g. Encoding = Encoding.Latin1).", e.Message);
+        }
+        // Far past the reader's first buffer, and after a UTF-8 byte order mark: still the file's line.
+        string late = dir.Combine("late.csv");
+        File.WriteAllBytes(late, [.. "\uFEFF"u8, .. Encoding.UTF8.GetBytes("title,year\n" + string.Concat(Enumerable.Repeat("Él,1990\n", 5000))),
+                                  .. Encoding.Latin1.GetBytes("Café,1991\n")]);
+        Assert.Contains("line 5002: the text is not valid UTF-8 (byte 0xE9)", Assert.Throws<DataBlocksException>(() => DelimitedFile.Read<Named>(late)).Message);
+    }
+
+    [Fact]
+    public void A_Replacement_Character_Written_As_Utf8_Is_Text_And_Other_Encodings_Are_Read_When_Set()
+    {
+        using var dir = new TempDir();
+        foreach (var utf8 in new[] { new UTF8Encoding(false), new UTF8Encoding(true) })
+        {
+            string path = Write(dir, "fffd.csv", "title,year\nCaf\uFFFD,1990\n", utf8);
+            Assert.Equal("Caf\uFFFD", Assert.Single(DelimitedFile.Read<Named>(path)).Title);
+        }
+        string latin1 = Write(dir, "latin1.csv", "title,year\nCafé,1991\n", Encoding.Latin1);
+        Assert.Equal("Café", Assert.Single(DelimitedFile.Read<Named>(latin1, new DelimitedOptions { Encoding = Encoding.Latin1 })).Title);
+        string utf16 = Write(dir, "utf16.csv", "title,year\nCafé,1991\n", Encoding.Unicode);   // found by its byte order mark
+        Assert.Equal("Café", Assert.Single(DelimitedFile.Read<Named>(utf16)).Title);
     }
 
     [Fact]

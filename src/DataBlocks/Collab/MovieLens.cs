@@ -35,7 +35,9 @@ public static class MovieLens
         string dataPath = Path.Combine(folder, "u.data"), itemPath = Path.Combine(folder, "u.item");
         var items = DelimitedFile.Read<ItemRow>(itemPath, new DelimitedOptions
         {
-            Delimiter = "|", HasHeader = false, Encoding = Encoding.Latin1, Quoted = false, SkipBadRows = skipBadRows, Report = report,
+            // 24 fields: id, title, dates, URL and 19 genre flags, of which the titles need the first two.
+            Delimiter = "|", HasHeader = false, Encoding = Encoding.Latin1, Quoted = false, IgnoreExtraFields = true,
+            SkipBadRows = skipBadRows, Report = report,
         });
         var titles = new Dictionary<int, string>(items.Count);
         for (int i = 0; i < items.Count; i++)

@@ -24,11 +24,23 @@ public sealed record DelimitedOptions
     /// </summary>
     public bool HasHeader { get; init; } = true;
 
-    /// <summary>The text encoding (default UTF-8). MovieLens' <c>u.item</c> is latin-1: <see cref="Encoding.Latin1"/>.</summary>
+    /// <summary>
+    /// The text encoding. By default (null) the file is UTF-8 and bytes that are not UTF-8 are an error naming the line (a
+    /// latin-1 "Café" would otherwise read as "Caf\uFFFD"); a byte order mark (UTF-8, UTF-16, UTF-32) is honoured either way.
+    /// MovieLens' <c>u.item</c> is latin-1: <see cref="Encoding.Latin1"/>. <see cref="Encoding.UTF8"/> reads UTF-8 and
+    /// replaces bad bytes with U+FFFD instead of failing.
+    /// </summary>
     public Encoding? Encoding { get; init; }
 
     /// <summary>Whether <c>"</c> quotes fields (CSV). Turn it off for formats where a quote is just a character (<c>u.item</c>).</summary>
     public bool Quoted { get; init; } = true;
+
+    /// <summary>
+    /// Accept rows with more fields than the header has columns (without a header: than the record has members) and ignore
+    /// the extra fields. By default such a row is bad: a field too many usually means an unquoted delimiter inside a value,
+    /// or a line that ends with a delimiter. MovieLens' <c>u.item</c> has 24 fields of which <c>Read100k</c> takes 2.
+    /// </summary>
+    public bool IgnoreExtraFields { get; init; }
 
     /// <summary>Leave out bad rows and report them (<see cref="DelimitedRows{T}.Skipped"/>) instead of failing at the first.</summary>
     public bool SkipBadRows { get; init; }
@@ -82,19 +94,36 @@ public sealed class DelimitedRows<T> : IReadOnlyList<T>
 
 /// <summary>
 /// Reads CSV, TSV and other delimited files into records with CsvHelper, with errors that name the file, line and
-/// field: a missing field, a value that does not convert (<c>"abc"</c> for a rating), a NaN or infinite number, a blank
+/// field: a missing field or a field too many (a row with another number of fields than the header, or than the record has
+/// members), a value that does not convert (<c>"abc"</c> for a rating), a NaN or infinite number, a blank
 /// field for a <c>string</c> the record does not declare nullable, an enum value the enum does not define, a header
-/// repeated inside the file (two files concatenated), a quote that never closes, an empty file. Use it for ratings (<c>u.data</c>), titles
+/// repeated inside the file (two files concatenated), a quote that never closes, an empty file, bytes that are not UTF-8
+/// (unless <see cref="DelimitedOptions.Encoding"/> names the file's encoding). Use it for ratings (<c>u.data</c>), titles
 /// (<c>u.item</c>) or any table. fastai: <c>pd.read_csv</c> before <c>CollabDataLoaders.from_df</c>.
 /// </summary>
 public static class DelimitedFile
 {
     /// <summary>Reads every row of <paramref name="path"/> as a <typeparamref name="T"/>.</summary>
-    /// <exception cref="DataBlocksException">The file is missing or empty, or a row is bad (without <see cref="DelimitedOptions.SkipBadRows"/>); the message names the file and line.</exception>
+    /// <exception cref="DataBlocksException">
+    /// The file is missing or empty, it is not UTF-8 and <see cref="DelimitedOptions.Encoding"/> is not set, or a row is bad
+    /// (without <see cref="DelimitedOptions.SkipBadRows"/>); the message names the file and line.
+    /// </exception>
     public static DelimitedRows<T> Read<T>(string path, DelimitedOptions? options = null)
     {
         options ??= new DelimitedOptions();
         if (!File.Exists(path)) throw new DataBlocksException($"The file '{path}' does not exist.");
+        try
+        {
+            return ReadRows<T>(path, options);
+        }
+        catch (Exception e) when (options.Encoding is null && TextFiles.IsDecodingError(e))
+        {
+            throw TextFiles.NotUtf8(path, e, "set DelimitedOptions.Encoding (e.g. Encoding = Encoding.Latin1)");
+        }
+    }
+
+    private static DelimitedRows<T> ReadRows<T>(string path, DelimitedOptions options)
+    {
         var optional = (Names: new HashSet<string>(StringComparer.OrdinalIgnoreCase), Indices: new HashSet<int>());
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
@@ -128,8 +157,7 @@ public static class DelimitedFile
         var lines = new List<int>();
         var skipped = new List<BadRow>();
 
-
-        using var reader = new StreamReader(path, options.Encoding ?? Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var reader = TextFiles.Open(path, options.Encoding);
         using var csv = new CsvReader(reader, config);
         // Numbers are invariant: "3,5" is not 35 (CsvHelper would read the comma as a thousands separator).
         foreach (var type in new[] { typeof(float), typeof(double), typeof(decimal), typeof(float?), typeof(double?), typeof(decimal?) })
@@ -145,6 +173,8 @@ public static class DelimitedFile
             ? map.ParameterMaps.Select(p => (Name: p.Data.Parameter.Name ?? "", Type: (Type?)p.Data.Parameter.ParameterType)).ToArray()
             : map.MemberMaps.Select(m => (Name: m.Data.Member?.Name ?? "", Type: m.Data.Member is PropertyInfo pi ? pi.PropertyType : (Type?)null)).ToArray();
         int expected = Math.Max(map.MemberMaps.Count, map.ParameterMaps.Count);
+        // Without a header a row has the required fields, then the optional ones (C# puts parameters with defaults last).
+        var fieldRange = (Min: members.Length - optional.Indices.Count, Max: members.Length);
         var mapped = new HashSet<string>(members.Select(m => m.Name), StringComparer.OrdinalIgnoreCase);
         var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && mapped.Contains(p.Name)).ToArray();
@@ -201,6 +231,10 @@ public static class DelimitedFile
             {
                 problem = "the header line appears again (were two files concatenated?)";
             }
+            else if (FieldCountProblem(csv.Parser.Count, raw, header?.Length, fieldRange, typeof(T).Name, options) is { } countProblem)
+            {
+                problem = countProblem;
+            }
             else
             {
                 try
@@ -219,6 +253,7 @@ public static class DelimitedFile
                 }
                 catch (CsvHelper.MissingFieldException)
                 {
+                    // FieldCountProblem catches short rows first; this is the fallback if a member still finds no field.
                     problem = header is null
                         ? $"expected at least {expected - optional.Indices.Count} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}"
                         : $"expected {header.Length} fields separated by '{Printable(options.Delimiter)}' as in the header, found {csv.Parser.Count}";
@@ -247,6 +282,29 @@ public static class DelimitedFile
             if (skipped.Count > 20) report.WriteLine($"  ... and {skipped.Count - 20} more");
         }
         return new DelimitedRows<T>(path, rows, lines, skipped);
+    }
+
+    /// <summary>
+    /// What is wrong with a row's number of fields: with a header it must have the header's, without one between the
+    /// required and all of the record's members (<paramref name="range"/>); more only with <see cref="DelimitedOptions.IgnoreExtraFields"/>.
+    /// </summary>
+    private static string? FieldCountProblem(int count, string raw, int? columns, (int Min, int Max) range, string record, DelimitedOptions options)
+    {
+        var (min, max) = columns is { } n ? (n, n) : range;
+        bool tooMany = count > max && !options.IgnoreExtraFields;
+        if (count >= min && !tooMany) return null;
+        string separated = $"separated by '{Printable(options.Delimiter)}'";
+        string expected = options.IgnoreExtraFields ? $"at least {min} fields {separated}"
+            : min == max ? $"{max} fields {separated}"
+            : $"{min} to {max} fields {separated}";
+        string problem = columns is null
+            ? $"expected {expected} (the members of {record}), found {count}"
+            : $"expected {expected} as in the header, found {count}";
+        if (!tooMany) return problem;
+        // "a,b," is three fields, the last one empty: say so, it is easy to miss.
+        if (raw.TrimEnd('\r', '\n').EndsWith(options.Delimiter, StringComparison.Ordinal))
+            problem += $" (the line ends with '{Printable(options.Delimiter)}', which starts an empty last field)";
+        return problem + "; set IgnoreExtraFields if the fields after the last one expected are to be ignored";
     }
 
     /// <summary>What is wrong with a record that converted: a non-finite number, a blank required string, an undefined enum value.</summary>
