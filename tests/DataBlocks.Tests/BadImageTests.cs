@@ -87,6 +87,23 @@ public class BadImageTests
     }
 
     [Fact]
+    public void A_Derived_Block_Sets_Its_Limits_In_Its_Constructor_As_The_Docs_Show()
+    {
+        var codec = new BigScans().Setup(new FieldInfo("Image", "Scans.Image", true, "Scans"), []);
+        using var dir = new TempDir();
+        string path = dir.Combine("scan.png");
+        File.WriteAllBytes(path, BadImages.Png(1500, 1000));
+        using var sample = (ImageSample)codec.Encode(path, path);
+        var e = Assert.Throws<BadItemException>(() => sample.Decode(1.0));
+        Assert.Contains("above the limit of 1 megapixels", e.Message);
+    }
+
+    private sealed class BigScans : ImageFileBlock
+    {
+        public BigScans() => DecodeOptions = new() { MaxPixels = 1_000_000 };
+    }
+
+    [Fact]
     public void Truncated_Files_Are_Refused_Saying_How_Much_Decoded_Unless_Partial_Images_Are_Accepted()
     {
         byte[] jpeg = SyntheticImages.EncodeNoise(64, 64, SKEncodedImageFormat.Jpeg);
@@ -217,5 +234,32 @@ public class BadImageTests
             public object Encode(string value, string item) =>
                 value == flaky ? throw new InvalidOperationException("flaky codec") : inner.Encode(value, item);
         }
+    }
+}
+
+/// <summary>The process-wide limits: changed here alone (the collection runs by itself), restored after.</summary>
+[Collection("Torch")]
+public class ImageDecoderDefaultOptionsTests
+{
+    [Fact]
+    public void DefaultOptions_Apply_To_Decodes_Without_Options_Of_Their_Own()
+    {
+        byte[] png = BadImages.Png(1500, 1000);
+        var saved = ImageDecoder.DefaultOptions;
+        Assert.Equal(ImageDecodeOptions.DefaultMaxPixels, saved.MaxPixels);
+        Assert.Equal(89_478_485, ImageDecodeOptions.DefaultMaxPixels);   // Pillow's Image.MAX_IMAGE_PIXELS
+        try
+        {
+            ImageDecoder.DefaultOptions = new() { MaxPixels = 1_000_000 };
+            Assert.Throws<BadItemException>(() => ImageDecoder.Decode(png, "big.png").Dispose());
+            using var allowed = ImageDecoder.Decode(png, "big.png", new ImageDecodeOptions());   // its own options win
+            Assert.Equal(1500, allowed.Width);
+        }
+        finally
+        {
+            ImageDecoder.DefaultOptions = saved;
+        }
+        using var back = ImageDecoder.Decode(png, "big.png");
+        Assert.Equal(1000, back.Height);
     }
 }
