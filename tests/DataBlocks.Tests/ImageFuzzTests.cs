@@ -15,8 +15,7 @@ namespace DataBlocks.Tests;
 /// <summary>
 /// Seeded mutations (bit flips, truncations, duplicated and removed chunks) of a JPEG and a PNG, decoded as the loader
 /// decodes them: each one decodes to an image with no rows left without data, or is a <see cref="BadItemException"/>;
-/// skip mode leaves out exactly the ones that are. A longer, coverage-guided run with SharpFuzz is described in
-/// docs/development.md.
+/// skip mode leaves out exactly the ones that are.
 /// </summary>
 public class ImageFuzzTests
 {

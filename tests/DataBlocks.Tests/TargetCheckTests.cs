@@ -32,13 +32,17 @@ public class TargetCheckTests
         { "regression", "Accuracy", false }, { "regression", "ErrorRate", false }, { "regression", "TopKAccuracy", false },
         { "regression", "AccuracyMulti", false }, { "regression", "Rmse", true },
         { "regression", "CrossEntropyLossFlat", false }, { "regression", "BCEWithLogitsLossFlat", true }, { "regression", "MSELossFlat", true },
+        { "points", "Accuracy", false }, { "points", "ErrorRate", false }, { "points", "TopKAccuracy", false },
+        { "points", "AccuracyMulti", false }, { "points", "Rmse", true },
+        { "points", "CrossEntropyLossFlat", false }, { "points", "BCEWithLogitsLossFlat", false }, { "points", "MSELossFlat", true },
     };
 
     [Theory]
     [MemberData(nameof(Pairs))]
     public void A_Fitting_Pair_Validates_And_Any_Other_Is_Refused_At_Creation(string target, string name, bool fits)
     {
-        using var dls = Loaders(target);
+        using var dir = new TestKit.TempDir();
+        using var dls = Loaders(target, dir.Path);
         IMetric? metric = name switch
         {
             "Accuracy" => new Accuracy(), "ErrorRate" => new ErrorRate(), "TopKAccuracy" => new TopKAccuracy(2),
@@ -49,7 +53,10 @@ public class TargetCheckTests
             "CrossEntropyLossFlat" => new CrossEntropyLossFlat(), "BCEWithLogitsLossFlat" => new BCEWithLogitsLossFlat(),
             "MSELossFlat" => new MSELossFlat(), _ => null,
         };
-        Learner Create() => new(dls, torch.nn.Linear(1, dls.C), loss, metric is null ? null : [metric], TinyRegression.Silent);
+        var model = target == "points"
+            ? torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 16 * 16, dls.C))
+            : (torch.nn.Module<torch.Tensor, torch.Tensor>)torch.nn.Linear(1, dls.C);
+        Learner Create() => new(dls, model, loss, metric is null ? null : [metric], TinyRegression.Silent);
         if (fits)
         {
             using var learn = Create();
@@ -60,12 +67,13 @@ public class TargetCheckTests
         }
         var e = Assert.Throws<DataBlocksException>(() => Create().Dispose());
         Assert.Contains(metric is null ? $"the loss {loss!.Name}" : $"the metric {metric.Name} ({name})", e.Message);
-        Assert.Contains("Toy.Y", e.Message);
+        Assert.Contains(target == "points" ? "Faces.Eyes" : "Toy.Y", e.Message);
         string[] expected = target switch
         {
             "category" => ["CategoryBlock", "int64 [B]", metric is null ? "CrossEntropyLossFlat" : "Accuracy, ErrorRate, TopKAccuracy"],
             "multi" => ["MultiCategoryBlock", "float32 [B, 3]", metric is null ? "BCEWithLogitsLossFlat" : "AccuracyMulti"],
-            _ => ["RegressionBlock", "float32 [B]", metric is null ? "BCEWithLogitsLossFlat, MSELossFlat" : "Rmse"],
+            "regression" => ["RegressionBlock", "float32 [B]", metric is null ? "BCEWithLogitsLossFlat, MSELossFlat" : "Rmse"],
+            _ => ["PointBlock", "float32 [B, 2, 2]", metric is null ? "use MSELossFlat." : "Rmse"],
         };
         foreach (string part in expected) Assert.Contains(part, e.Message);
     }
@@ -88,9 +96,21 @@ public class TargetCheckTests
         Assert.Equal(0.5, probabilities.Value, 6);
     }
 
-    /// <summary>Eight training and four validation items x → y of the given kind of target.</summary>
-    private static DataLoaders<int> Loaders(string target)
+    /// <summary>Eight training and four validation items x → y of the given kind of target (points: on 16×16 images).</summary>
+    private static DataLoaders Loaders(string target, string dir)
     {
+        if (target == "points")
+        {
+            var files = TestKit.TestData.Files(TestKit.TestData.Shapes(dir, trainPerClass: 3, validPerClass: 2, size: 16));
+            var faces = new DataBlockDefinition<string>("Faces",
+                [
+                    new FieldDefinition<string, string>("Image", "Faces.Image", true, p => p, new ImageFileBlock()),
+                    new FieldDefinition<string, IEnumerable<(float, float)>>("Eyes", "Faces.Eyes", false, _ => [(4f, 5f), (11f, 5f)],
+                        new PointBlock<(float, float)>()),
+                ],
+                new GrandparentSplitter());
+            return DataLoaders<string>.Create(faces, files, new DataLoaderOptions { BatchSize = 4, Workers = 0, Device = torch.CPU });
+        }
         var x = new FieldDefinition<int, IEnumerable<float>>("X", "Toy.X", true, i => [i / 12f], new RegressionVectorBlock<float>());
         FieldDefinition<int> y = target switch
         {
