@@ -8,8 +8,9 @@ namespace DataBlocks.Vision;
 /// <summary>
 /// Finds damage in a JPEG's entropy-coded data that libjpeg (inside SkiaSharp) only warns about: a flipped bit or a
 /// duplicated chunk makes it fill the image from the damage on with flat grey and report success. JpegLibrary, a
-/// managed decoder, refuses such data ("Invalid Huffman code encountered"). A file found sound is remembered by its
-/// content hash, so each file is checked once per process (the first epoch), not on every decode.
+/// managed JPEG library, refuses such data when it reads the Huffman codes ("Invalid Huffman code encountered"; "a
+/// marker is encountered" where data should be). A file found sound is remembered by its content hash, so each file is
+/// checked once per process (the first epoch), not on every decode.
 /// </summary>
 internal static class JpegCheck
 {
@@ -23,15 +24,25 @@ internal static class JpegCheck
     {
         var key = XxHash128.HashToUInt128(bytes);
         if (Sound.ContainsKey(key)) return null;
-        var decoder = new JpegDecoder();
-        var rows = new RowTracker();
         try
         {
+            var decoder = new JpegDecoder();
             decoder.SetInput(bytes);
             decoder.Identify();
             if ((long)decoder.Width * decoder.Height > maxPixels) return null;
-            decoder.SetOutputWriter(rows);
-            decoder.Decode();
+            if (decoder.StartOfFrame is JpegMarker.StartOfFrame0 or JpegMarker.StartOfFrame1)
+            {
+                // Baseline: the optimizer's scan reads every Huffman code into coefficient blocks and stops there (no
+                // dequantisation, no IDCT): a third of a decode, and it refuses the same damage a decode does.
+                var scan = new JpegOptimizer();
+                scan.SetInput(bytes);
+                scan.Scan();
+            }
+            else
+            {
+                decoder.SetOutputWriter(new NoOutput());   // progressive and the rest: a whole decode (the scan does not read them)
+                decoder.Decode();
+            }
         }
         catch (NotSupportedException)
         {
@@ -39,8 +50,7 @@ internal static class JpegCheck
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            string where = rows.Rows > 0 && decoder.Height > 0 ? $" after about {Math.Min(rows.Rows, decoder.Height)} of its {decoder.Height} rows" : "";
-            return e.Message.TrimEnd('.') + where;
+            return e.Message.TrimEnd('.');
         }
         if (Sound.Count >= MaxRemembered) Sound.Clear();
         Sound.TryAdd(key, 0);
@@ -50,14 +60,11 @@ internal static class JpegCheck
     /// <summary>Forgets the files found sound (the benchmark measures a first epoch with it).</summary>
     internal static void Forget() => Sound.Clear();
 
-    /// <summary>Receives the decoded blocks and keeps only how far down the first component they reached.</summary>
-    private sealed class RowTracker : JpegBlockOutputWriter
+    /// <summary>Drops the decoded blocks: only whether the data decodes matters.</summary>
+    private sealed class NoOutput : JpegBlockOutputWriter
     {
-        public int Rows { get; private set; }
-
         public override void WriteBlock(ref short blockRef, int componentIndex, int x, int y)
         {
-            if (componentIndex == 0 && y + 8 > Rows) Rows = y + 8;
         }
     }
 }
