@@ -5,6 +5,8 @@ using System.Linq;
 using DataBlocks.Learning;
 using DataBlocks.Vision;
 using DataBlocks.Vision.Models;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
 using TorchSharp;
 using Xunit;
 
@@ -65,14 +67,18 @@ public sealed class VisionArchitectureTests
         body.eval();
         using var noGrad = torch.no_grad();
         Assert.Equal([2L, 512, 2, 3], body.call(torch.randn(2, 3, 64, 96)).shape);
+
+        using var cntk = VisionArchitecture.CntkResNet18.Body(new CntkResNet18());
+        Assert.Equal(body.named_children().Select(c => c.name), cntk.named_children().Select(c => c.name));
     }
 
     [Theory]
     [InlineData("resnet18", 30, 30)]
     [InlineData("resnet50", 72, 87)]
+    [InlineData("ResNet-18 (CNTK, 2-2-2-3 blocks)", 30, 36)]
     public void Split_Is_Fastais_Resnet_Split(string name, int firstGroup, int secondGroup)
     {
-        var arch = new[] { VisionArchitecture.ResNet18, VisionArchitecture.ResNet50 }.Single(a => a.Name == name);
+        var arch = new[] { VisionArchitecture.ResNet18, VisionArchitecture.ResNet50, VisionArchitecture.CntkResNet18 }.Single(a => a.Name == name);
         var body = arch.Body(arch.Create());
         using var model = torch.nn.Sequential(("0", body), ("1", torch.nn.Linear(512, 10)));
         Func<torch.nn.Module<torch.Tensor, torch.Tensor>, IEnumerable<IEnumerable<TorchSharp.Modules.Parameter>>> splitter = arch.Split;
@@ -93,6 +99,32 @@ public sealed class VisionArchitectureTests
     {
         foreach (var arch in new[] { VisionArchitecture.ResNet18, VisionArchitecture.ResNet34, VisionArchitecture.ResNet50 })
             Assert.Equal(Normalize.Imagenet.Name, arch.Stats.Name);
+
+        // CNTK's: 255·x − m, with m the channel averages of the package's 224×224 mean image (stored B, G, R).
+        var mean = ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxReference.PreprocessPath))
+            .Graph.Initializer.Single(t => t.Name == "MeanImage").FloatData.ToArray();
+        var stats = VisionArchitecture.CntkResNet18.Stats;
+        for (int bgr = 0; bgr < 3; bgr++)
+        {
+            double channelMean = mean.Skip(bgr * 224 * 224).Take(224 * 224).Average(v => (double)v);
+            Assert.Equal(channelMean, stats.Mean[2 - bgr] * 255.0, 3);
+            Assert.Equal(1.0 / 255, stats.Std[2 - bgr], 6);
+        }
+    }
+
+    [Fact]
+    public void Package_Preprocessing_Reverses_The_Channels_And_Subtracts_The_Mean_Image()
+    {
+        // What the port folds into its first kernel and its Stats, checked on the package's own preprocessing graph.
+        var image = CntkResNet18Tests.Scene(224, 224, seed: 5).Select(b => (float)b).ToArray();
+        var mean = ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxReference.PreprocessPath))
+            .Graph.Initializer.Single(t => t.Name == "MeanImage").FloatData.ToArray();
+        using var prep = OnnxReference.Open(OnnxReference.PreprocessPath);
+        var bgr = prep.Run(image, [1, 3, 224, 224]);
+        const int plane = 224 * 224;
+        for (int c = 0; c < 3; c++)
+            for (int p = 0; p < plane; p += 997)
+                Assert.Equal(image[(2 - c) * plane + p] - mean[c * plane + p], bgr[c * plane + p], 4);
     }
 
     [Fact]
@@ -100,5 +132,12 @@ public sealed class VisionArchitectureTests
     {
         Assert.Throws<ArgumentException>(() => new VisionArchitecture("x", () => torch.nn.Identity(), 8, [8], Normalize.Imagenet));
         Assert.Throws<ArgumentException>(() => new VisionArchitecture("x", () => torch.nn.Identity(), 8, [6, 3], Normalize.Imagenet));
+    }
+
+    [Fact]
+    public void Only_The_Tests_Reference_Onnx_Runtime()
+    {
+        Assert.Equal("Microsoft.ML.OnnxRuntime", typeof(InferenceSession).Assembly.GetName().Name);
+        Assert.DoesNotContain(typeof(VisionArchitecture).Assembly.GetReferencedAssemblies(), a => a.Name!.StartsWith("Microsoft.ML", StringComparison.Ordinal));
     }
 }

@@ -10,7 +10,8 @@ namespace DataBlocks.Vision.Models;
 /// An image model and what fastai knows about it: how to build it, where its body ends (<see cref="Cut"/>), how the body
 /// and a head split into layer groups (<see cref="Split"/>), and the normalisation its weights expect (<see cref="Stats"/>).
 /// The built-in architectures are <see cref="ResNet18"/>, <see cref="ResNet34"/>, <see cref="ResNet50"/> (torchvision's
-/// layout and parameter names, from the TorchVision package).
+/// layout and parameter names, from the TorchVision package) and <see cref="CntkResNet18"/> (an ImageNet-trained network
+/// whose weights come as ONNX in a NuGet package).
 /// </summary>
 /// <remarks>fastai: <c>model_meta[arch]</c> (<c>cut</c>, <c>split</c>, <c>stats</c>) and <c>create_body</c>.</remarks>
 public sealed class VisionArchitecture
@@ -50,7 +51,16 @@ public sealed class VisionArchitecture
     /// <summary>torchvision's ResNet-50 (bottlenecks 3-4-6-3, stride on the 3×3 convolution as in torchvision, 25,557,032 parameters).</summary>
     public static VisionArchitecture ResNet50 { get; } = TorchVisionResNet("resnet50", () => torchvision.models.resnet50());
 
-    /// <summary>What the model is (<c>"resnet34"</c>).</summary>
+    /// <summary>
+    /// The ImageNet-trained CNTK ResNet-18 of the <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> package: basic blocks
+    /// 2-2-2-<b>3</b>, so not torchvision's resnet18. <see cref="Create"/> builds it with random weights;
+    /// <see cref="Models.CntkResNet18.LoadImagenet"/> loads the ImageNet weights. Its <see cref="Stats"/> turn images in
+    /// [0, 1] into the 0–255 scale minus CNTK's channel means.
+    /// </summary>
+    public static VisionArchitecture CntkResNet18 { get; } = new(
+        Models.CntkResNet18.DisplayName, () => new CntkResNet18(), cut: 8, bodyGroupStarts: [6], Models.CntkResNet18.Stats);
+
+    /// <summary>What the model is (<c>"resnet34"</c>, <c>"ResNet-18 (CNTK, 2-2-2-3 blocks)"</c>).</summary>
     public string Name { get; }
 
     /// <summary>
