@@ -159,6 +159,48 @@ public class DataLoaderTests : IDisposable
         Assert.True(decoded.Inputs[0].allclose(raw.Inputs[0], rtol: 1e-4, atol: 1e-5));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void Added_Batch_Transforms_Reach_Every_Loader_As_If_Declared(int workers)
+    {
+        var dls = Loaders(workers: workers);
+        var declared = Loaders(workers: workers, batch: Normalize.Imagenet);
+        var files = TestData.Files(Path.Combine(_root, "valid")).Take(3).ToArray();
+        using var earlyTest = dls.TestDataLoader(files).OneBatch();
+        dls.AddBatchTransforms(Normalize.Imagenet);
+        Assert.Equal(["IntToFloatTensor", Normalize.Imagenet.Name], dls.Train.BatchTransforms.Select(t => t.Name));
+        Assert.Equal(["IntToFloatTensor", Normalize.Imagenet.Name], dls.Valid.BatchTransforms.Select(t => t.Name));
+        Assert.Equal(dls.Train.BatchTransforms, dls.Train.Settings.BatchTransforms);
+        // The same numbers as loaders that declared it (fused into collation on the CPU, like theirs).
+        Assert.Equal(Pixels(declared.Train), Pixels(dls.Train));
+        Assert.Equal(Pixels(declared.Valid), Pixels(dls.Valid));
+        using var test = dls.TestDataLoader(files).OneBatch();
+        using var declaredTest = declared.TestDataLoader(files).OneBatch();
+        Assert.Equal(declaredTest.Inputs[0].data<float>().ToArray(), test.Inputs[0].data<float>().ToArray());
+        Assert.True(earlyTest.Inputs[0].min().item<float>() >= 0, "a loader made before keeps its transforms");
+        // One of a type already there replaces it, as when declared.
+        var other = new Normalize([0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
+        dls.AddBatchTransforms(other);
+        Assert.Equal(["IntToFloatTensor", other.Name], dls.Valid.BatchTransforms.Select(t => t.Name));
+    }
+
+    [Fact]
+    public void Transforms_Added_During_An_Epoch_Apply_From_The_Next()
+    {
+        var dls = Loaders(bs: 4, workers: 2);
+        var mins = new List<float>();
+        foreach (var b in dls.Valid)
+        {
+            if (mins.Count == 0) dls.AddBatchTransforms(Normalize.Imagenet);
+            mins.Add(b.Inputs[0].min().item<float>());
+        }
+        Assert.All(mins, m => Assert.True(m >= 0, "the epoch under way keeps the transforms it started with"));
+        Assert.All(dls.Valid, b => Assert.True(b.Inputs[0].min().item<float>() < 0));
+    }
+
+    private static float[] Pixels(DataLoader loader) => [.. loader.SelectMany(b => b.Inputs[0].data<float>().ToArray())];
+
     /// <summary>An image block of the user's that cannot collate to float: IntToFloatTensor and Normalize must still run.</summary>
     private sealed class PlainImages : BlockTypes.ImageFileBlock, IBlock<string>
     {

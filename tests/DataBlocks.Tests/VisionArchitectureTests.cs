@@ -135,6 +135,48 @@ public sealed class VisionArchitectureTests
     }
 
     [Fact]
+    public void Torchvision_Resnets_Have_No_Pretrained_Weights_And_Say_Where_Weights_Come_From()
+    {
+        foreach (var arch in new[] { VisionArchitecture.ResNet18, VisionArchitecture.ResNet34, VisionArchitecture.ResNet50 })
+        {
+            Assert.False(arch.HasPretrainedWeights);
+            var e = Assert.Throws<DataBlocksException>(() => arch.CreatePretrained());
+            Assert.StartsWith($"{arch.Name} has no pretrained weights", e.Message, StringComparison.Ordinal);
+            Assert.Contains("pretrained: false", e.Message, StringComparison.Ordinal);
+            Assert.Contains("VisionArchitecture.CntkResNet18", e.Message, StringComparison.Ordinal);
+            Assert.Contains(CntkResNet18.PackageId, e.Message, StringComparison.Ordinal);
+            Assert.Contains("WithPretrained", e.Message, StringComparison.Ordinal);
+        }
+        Assert.True(VisionArchitecture.CntkResNet18.HasPretrainedWeights);
+    }
+
+    [Fact]
+    public void With_Pretrained_Keeps_The_Metadata_And_Loads_The_Given_Weights()
+    {
+        var marked = VisionArchitecture.ResNet18.WithPretrained(() =>
+        {
+            var m = VisionArchitecture.ResNet18.Create();
+            using (torch.no_grad()) m.named_parameters().First(p => p.name == "conv1.weight").parameter.fill_(0.5f);
+            return m;
+        });
+        Assert.True(marked.HasPretrainedWeights);
+        Assert.False(VisionArchitecture.ResNet18.HasPretrainedWeights);   // the original is unchanged
+        Assert.Equal((VisionArchitecture.ResNet18.Name, 8), (marked.Name, marked.Cut));
+        Assert.Equal([6], marked.BodyGroupStarts);
+        Assert.Same(VisionArchitecture.ResNet18.Stats, marked.Stats);
+        using var model = marked.CreatePretrained();
+        Assert.True(model.named_parameters().First(p => p.name == "conv1.weight").parameter.eq(0.5f).all().item<bool>());
+    }
+
+    [Fact]
+    public void Cntk_Pretrained_Weights_Are_The_Packages()
+    {
+        using var loaded = VisionArchitecture.CntkResNet18.CreatePretrained();
+        using var reference = CntkResNet18.LoadImagenet();
+        TensorAssert.Same(reference.parameters(), loaded.parameters());
+    }
+
+    [Fact]
     public void Only_The_Tests_Reference_Onnx_Runtime()
     {
         Assert.Equal("Microsoft.ML.OnnxRuntime", typeof(InferenceSession).Assembly.GetName().Name);

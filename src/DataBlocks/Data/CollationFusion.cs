@@ -15,12 +15,16 @@ internal sealed class CollationFusion
     private readonly float[]? _scale;
     private readonly float[]? _shift;
 
-    private CollationFusion(bool[] fused, ChannelMap? map, IBatchTransform[] remaining)
+    private CollationFusion(bool[] fused, ChannelMap? map, IBatchTransform[] all, IBatchTransform[] remaining)
     {
         _fused = fused;
         (_scale, _shift) = map is null ? (null, null) : map.ToScaleShift();
+        All = all;
         Remaining = remaining;
     }
+
+    /// <summary>Every batch transform of the loader, in order: the fused ones, then <see cref="Remaining"/>.</summary>
+    public IBatchTransform[] All { get; }
 
     /// <summary>The transforms that still run on the batch tensor, in order.</summary>
     public IBatchTransform[] Remaining { get; }
@@ -40,7 +44,7 @@ internal sealed class CollationFusion
             fields = acts;
             map = next;
         }
-        return new CollationFusion(fields ?? new bool[codecs.Count], map, transforms[k..]);
+        return new CollationFusion(fields ?? new bool[codecs.Count], map, transforms, transforms[k..]);
     }
 
     /// <summary>Starts collating field <paramref name="field"/> of a batch of <paramref name="count"/>, through the fused map if it applies.</summary>

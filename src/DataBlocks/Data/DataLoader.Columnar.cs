@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using TorchSharp;
 
 namespace DataBlocks.Data;
@@ -7,10 +8,10 @@ namespace DataBlocks.Data;
 /// <summary>The columnar path (see <see cref="DataLoader.IsColumnar"/>): batches as index slices of the encoded split.</summary>
 public partial class DataLoader
 {
-    private IEnumerable<Batch> Columnar(int[][] batches) => Owned(batches.Length, k => ColumnarBatch(batches[k]));
+    private IEnumerable<Batch> Columnar(int[][] batches, CollationFusion fusion) => Owned(batches.Length, k => ColumnarBatch(batches[k], fusion));
 
     /// <summary>One batch as index slices of the encoded split (see <see cref="IsColumnar"/>).</summary>
-    private Batch ColumnarBatch(int[] positions)
+    private Batch ColumnarBatch(int[] positions, CollationFusion fusion)
     {
         var tensors = new torch.Tensor[_fieldCount];
         var rows = new long[positions.Length];
@@ -27,7 +28,7 @@ public partial class DataLoader
         int[] indices = ToIndices(positions);
         var items = new string[indices.Length];
         for (int i = 0; i < items.Length; i++) items[i] = _datasets.ItemName(indices[i]);
-        return WithDeviceTransforms(new Batch(tensors, _nInputs, _codecs, indices, items));
+        return WithDeviceTransforms(new Batch(tensors, _nInputs, _codecs, indices, items), fusion);
     }
 
     /// <summary>The split's fields, encoded and collated once into tensors on the device.</summary>
@@ -39,7 +40,7 @@ public partial class DataLoader
             if (_columns is not null) return _columns;
             // The whole split as one batch: a columnar loader has no item transforms and no images, so Build only
             // encodes and collates.
-            using var host = Build(_indices, epoch: 0, batchNumber: 0);
+            using var host = Build(_indices, epoch: 0, batchNumber: 0, Volatile.Read(ref _fusion));
             var tensors = new torch.Tensor[_fieldCount];
             try
             {

@@ -26,13 +26,13 @@ public partial class DataLoader
         }
     }
 
-    private IEnumerable<Batch> Sequential(int[][] batches, int epoch) => Owned(batches.Length, k =>
+    private IEnumerable<Batch> Sequential(int[][] batches, int epoch, CollationFusion fusion) => Owned(batches.Length, k =>
     {
-        using var host = Build(batches[k], epoch, k);
-        return ToBatch(host);
+        using var host = Build(batches[k], epoch, k, fusion);
+        return ToBatch(host, fusion);
     });
 
-    private IEnumerable<Batch> Parallel(int[][] batches, int epoch)
+    private IEnumerable<Batch> Parallel(int[][] batches, int epoch, CollationFusion fusion)
     {
         var slots = new TaskCompletionSource<HostBatch>[batches.Length];
         for (int i = 0; i < slots.Length; i++) slots[i] = new TaskCompletionSource<HostBatch>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -59,7 +59,7 @@ public partial class DataLoader
                     if (k >= batches.Length) return;
                     try
                     {
-                        slots[k].SetResult(Build(batches[k], epoch, k));
+                        slots[k].SetResult(Build(batches[k], epoch, k, fusion));
                     }
                     catch (Exception e)
                     {
@@ -79,7 +79,7 @@ public partial class DataLoader
                 consumed = k + 1;
                 capacity.Release();
                 Batch batch;
-                using (host) batch = ToBatch(host);
+                using (host) batch = ToBatch(host, fusion);
                 try
                 {
                     yield return batch;
@@ -104,7 +104,7 @@ public partial class DataLoader
     /// (<see cref="IStreamingCollation"/>, images) are written into the batch array as soon as their item is transformed,
     /// and their pixels freed; the others are collated at the end.
     /// </summary>
-    private HostBatch Build(int[] indices, int epoch, int batchNumber)
+    private HostBatch Build(int[] indices, int epoch, int batchNumber, CollationFusion fusion)
     {
         int n = indices.Length;
         var codecs = _codecs;
@@ -117,7 +117,7 @@ public partial class DataLoader
         {
             for (int f = 0; f < _fieldCount; f++)
             {
-                if (codecs[f] is IStreamingCollation streaming) collectors[f] = _fusion.Begin(streaming, f, n);
+                if (codecs[f] is IStreamingCollation streaming) collectors[f] = fusion.Begin(streaming, f, n);
                 else
                     columns[f] = new object[n];
             }

@@ -19,8 +19,9 @@ public partial class DataLoader : IEnumerable<Batch>, IDisposable
     private readonly IDatasets _datasets;
     private readonly int[] _indices;
     private readonly IItemTransform[] _itemTransforms;
-    private readonly IBatchTransform[] _batchTransforms;
-    private readonly CollationFusion _fusion;
+    // The batch transforms and what of them runs inside collation, swapped as one (AddBatchTransforms); each batch is
+    // made with the plan its iteration started with.
+    private CollationFusion _fusion;
     private readonly IReadOnlyList<IFieldCodec> _codecs;   // the fields loaded (the inputs only, for a test loader without labels)
     private readonly int _fieldCount;
     private readonly int _nInputs;
@@ -42,16 +43,15 @@ public partial class DataLoader : IEnumerable<Batch>, IDisposable
         Settings = settings;
         _prefetch = Math.Max(1, settings.PrefetchPerWorker) * Math.Max(1, settings.Workers);
         _itemTransforms = settings.ItemTransforms.ToArray();
-        _batchTransforms = settings.BatchTransforms.ToArray();
         _codecs = datasets.Codecs;
         _fieldCount = _codecs.Count;
         _nInputs = Math.Min(datasets.NInputs, _fieldCount);
-        _fusion = CollationFusion.Plan(_codecs, _batchTransforms, Device);
+        _fusion = CollationFusion.Plan(_codecs, settings.BatchTransforms.ToArray(), Device);
         _columnar = _itemTransforms.Length == 0 && _codecs.All(c => c.EncodesEagerly);
     }
 
-    /// <summary>The settings the loader was made with.</summary>
-    public LoaderSettings Settings { get; }
+    /// <summary>The settings the loader was made with, and the batch transforms added since (<see cref="DataLoaders.AddBatchTransforms"/>).</summary>
+    public LoaderSettings Settings { get; private set; }
 
     /// <summary>
     /// Whether batches are index slices of tensors encoded once: every field is encoded up front (ids, labels, numbers —
@@ -90,7 +90,7 @@ public partial class DataLoader : IEnumerable<Batch>, IDisposable
     public IReadOnlyList<IItemTransform> ItemTransforms => _itemTransforms;
 
     /// <summary>The batch transforms, in the order they run.</summary>
-    public IReadOnlyList<IBatchTransform> BatchTransforms => _batchTransforms;
+    public IReadOnlyList<IBatchTransform> BatchTransforms => Volatile.Read(ref _fusion).All;
 
     /// <summary>The number of items in the split.</summary>
     public int ItemCount => _indices.Length;
@@ -114,18 +114,20 @@ public partial class DataLoader : IEnumerable<Batch>, IDisposable
         var batches = BatchPositions(0);
         if (batches.Length == 0)
             throw new DataBlocksException($"This DataLoader of {_datasets.Name} has no batches ({ItemCount} items, batch size {BatchSize}, drop_last {DropLast}).");
-        if (_columnar) return ColumnarBatch(batches[0]);
-        using var host = Build(ToIndices(batches[0]), 0, 0);
-        return ToBatch(host);
+        var fusion = Volatile.Read(ref _fusion);
+        if (_columnar) return ColumnarBatch(batches[0], fusion);
+        using var host = Build(ToIndices(batches[0]), 0, 0, fusion);
+        return ToBatch(host, fusion);
     }
 
     /// <summary>Iterates one epoch. Each batch is disposed when the next one is requested or the iteration ends.</summary>
     public IEnumerator<Batch> GetEnumerator()
     {
         int epoch = Interlocked.Increment(ref _epoch) - 1;
-        if (_columnar) return Columnar(BatchPositions(epoch)).GetEnumerator();
+        var fusion = Volatile.Read(ref _fusion);   // transforms added during the epoch apply from the next one
+        if (_columnar) return Columnar(BatchPositions(epoch), fusion).GetEnumerator();
         var batches = Batches(epoch);
-        return (Workers == 0 ? Sequential(batches, epoch) : Parallel(batches, epoch)).GetEnumerator();
+        return (Workers == 0 ? Sequential(batches, epoch, fusion) : Parallel(batches, epoch, fusion)).GetEnumerator();
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -154,23 +156,34 @@ public partial class DataLoader : IEnumerable<Batch>, IDisposable
         return indices;
     }
 
+    /// <summary>
+    /// Adds batch transforms, merged with the loader's as when they are declared (<see cref="BatchPipeline"/>: one of a
+    /// type already there replaces it), and plans again what runs inside collation. An iteration already started keeps
+    /// the transforms it started with.
+    /// </summary>
+    internal void AddBatchTransforms(IEnumerable<IBatchTransform> transforms)
+    {
+        var settings = Settings with { BatchTransforms = [.. Settings.BatchTransforms, .. transforms] };
+        Volatile.Write(ref _fusion, CollationFusion.Plan(_codecs, settings.BatchTransforms.ToArray(), Device));
+        Settings = settings;
+    }
+
     /// <summary>Host arrays → device tensors → batch transforms (iterating thread).</summary>
-    private Batch ToBatch(HostBatch host)
+    private Batch ToBatch(HostBatch host, CollationFusion fusion)
     {
         var tensors = new torch.Tensor[host.Fields.Length];
         using (var scope = torch.NewDisposeScope())
         {
             for (int f = 0; f < tensors.Length; f++) tensors[f] = host.Fields[f].ToTensor(Device).DetachFromDisposeScope();
         }
-        return WithDeviceTransforms(new Batch(tensors, _nInputs, _codecs, host.Indices, host.Items));
+        return WithDeviceTransforms(new Batch(tensors, _nInputs, _codecs, host.Indices, host.Items), fusion);
     }
 
-
-    private Batch WithDeviceTransforms(Batch batch)
+    private Batch WithDeviceTransforms(Batch batch, CollationFusion fusion)
     {
         try
         {
-            foreach (var t in _fusion.Remaining) t.Encode(batch, IsTraining);
+            foreach (var t in fusion.Remaining) t.Encode(batch, IsTraining);
         }
         catch
         {
@@ -201,7 +214,8 @@ public partial class DataLoader : IEnumerable<Batch>, IDisposable
     public Batch Decode(Batch batch)
     {
         var copy = batch.Clone();
-        for (int i = _batchTransforms.Length - 1; i >= 0; i--) _batchTransforms[i].Decode(copy);
+        var transforms = Volatile.Read(ref _fusion).All;
+        for (int i = transforms.Length - 1; i >= 0; i--) transforms[i].Decode(copy);
         return copy;
     }
 

@@ -53,6 +53,26 @@ public class DataLoaders : IDisposable
     public ILossFunction? DefaultLoss => Target?.DefaultLoss;
 
     /// <summary>
+    /// Adds batch transforms to the training and validation loaders and to the loaders <c>TestDataLoader</c> makes from
+    /// now on, merged as declared ones are: sorted by <see cref="IBatchTransform.Order"/>, and one of a type already there
+    /// replaces it. An epoch already under way keeps its transforms; loaders made earlier by <c>TestDataLoader</c> keep
+    /// theirs. The vision learner adds the normalisation of pretrained weights this way. fastai:
+    /// <c>dls.add_tfms(tfms, 'after_batch')</c>.
+    /// </summary>
+    public void AddBatchTransforms(params IBatchTransform[] transforms)
+    {
+        ArgumentNullException.ThrowIfNull(transforms);
+        Train.AddBatchTransforms(transforms);
+        Valid.AddBatchTransforms(transforms);
+        OnBatchTransformsAdded(transforms);
+    }
+
+    /// <summary>Lets a derived class add <paramref name="transforms"/> to the settings of the loaders it makes later.</summary>
+    private protected virtual void OnBatchTransformsAdded(IBatchTransform[] transforms)
+    {
+    }
+
+    /// <summary>
     /// Frees what the loaders keep: the encoded tensors of columnar loaders (<see cref="DataLoader.IsColumnar"/>).
     /// Loaders made by <c>TestDataLoader</c> belong to their caller.
     /// </summary>
@@ -83,7 +103,7 @@ public class DataLoaders : IDisposable
 /// <typeparam name="TItem">The item type.</typeparam>
 public class DataLoaders<TItem> : DataLoaders
 {
-    private readonly LoaderSettings _test;
+    private LoaderSettings _test;
 
     private DataLoaders(Datasets<TItem> datasets, DataLoaderOptions options, (LoaderSettings Train, LoaderSettings Valid, LoaderSettings Test) settings)
         : base(datasets, new DataLoader(datasets, datasets.TrainIndices, settings.Train),
@@ -102,6 +122,9 @@ public class DataLoaders<TItem> : DataLoaders
         var datasets = Datasets<TItem>.Create(definition, items, options.Datasets);
         return new DataLoaders<TItem>(datasets, options, LoaderSettings.ForSplits(datasets, options));
     }
+
+    private protected override void OnBatchTransformsAdded(IBatchTransform[] transforms) =>
+        _test = _test with { BatchTransforms = [.. _test.BatchTransforms, .. transforms] };
 
     /// <summary>
     /// A loader over new items with the validation transforms, unshuffled (fastai: <c>test_dl</c>). Without labels only the
@@ -178,6 +201,9 @@ public class DataLoaders<TItem, TBatch> : IDisposable where TBatch : IDisposable
 
     /// <summary>A readable description (see <see cref="DataLoaders.Summary"/>).</summary>
     public string Summary() => Untyped.Summary();
+
+    /// <summary>Adds batch transforms to every loader (see <see cref="DataLoaders.AddBatchTransforms"/>).</summary>
+    public void AddBatchTransforms(params IBatchTransform[] transforms) => Untyped.AddBatchTransforms(transforms);
 
     /// <summary>A typed loader over new items (see <see cref="DataLoaders{TItem}.TestDataLoader"/>); the caller owns it.</summary>
     public DataLoader<TBatch> TestDataLoader(IEnumerable<TItem> items, bool withLabels = false, UnknownKeys unknownKeys = UnknownKeys.Error) =>

@@ -23,13 +23,21 @@ public static class LinBnDrop
     /// and dropout come first. Batch norm starts as fastai's (<see cref="BatchNorm"/>). Entries are named "0", "1", … as in PyTorch.
     /// </summary>
     public static TorchSharp.Modules.Sequential Create(long nIn, long nOut, bool bn = true, double p = 0, Module<torch.Tensor, torch.Tensor>? act = null,
-        bool linFirst = false)
+        bool linFirst = false) =>
+        Sequential(Layers(nIn, nOut, bn, p, act, linFirst));   // TorchSharp names the entries "0", "1", …
+
+    /// <summary>
+    /// The layers of <see cref="Create"/>, in order, without the <c>Sequential</c> around them: what fastai's
+    /// <c>create_head</c> splices into its own flat <c>Sequential</c> (<c>layers += LinBnDrop(...)</c>).
+    /// </summary>
+    public static IReadOnlyList<Module<torch.Tensor, torch.Tensor>> Layers(long nIn, long nOut, bool bn = true, double p = 0,
+        Module<torch.Tensor, torch.Tensor>? act = null, bool linFirst = false)
     {
         var norm = new List<Module<torch.Tensor, torch.Tensor>>();
         if (bn) norm.Add(BatchNorm(linFirst ? nOut : nIn));
         if (p != 0) norm.Add(Dropout(p));
         var lin = new List<Module<torch.Tensor, torch.Tensor>> { Linear(nIn, nOut, hasBias: !bn) };
         if (act is not null) lin.Add(act);
-        return Sequential(linFirst ? [.. lin, .. norm] : [.. norm, .. lin]);   // TorchSharp names the entries "0", "1", …
+        return linFirst ? [.. lin, .. norm] : [.. norm, .. lin];
     }
 }

@@ -10,13 +10,15 @@ namespace DataBlocks.Vision.Models;
 /// An image model and what fastai knows about it: how to build it, where its body ends (<see cref="Cut"/>), how the body
 /// and a head split into layer groups (<see cref="Split"/>), and the normalisation its weights expect (<see cref="Stats"/>).
 /// The built-in architectures are <see cref="ResNet18"/>, <see cref="ResNet34"/>, <see cref="ResNet50"/> (torchvision's
-/// layout and parameter names, from the TorchVision package) and <see cref="CntkResNet18"/> (an ImageNet-trained network
-/// whose weights come as ONNX in a NuGet package).
+/// layout and parameter names, from the TorchVision package; no pretrained weights yet) and <see cref="CntkResNet18"/> (an
+/// ImageNet-trained network whose weights come as ONNX in a NuGet package: <see cref="CreatePretrained"/>). Any other
+/// model is described with the constructor, and given pretrained weights with <see cref="WithPretrained"/>.
 /// </summary>
 /// <remarks>fastai: <c>model_meta[arch]</c> (<c>cut</c>, <c>split</c>, <c>stats</c>) and <c>create_body</c>.</remarks>
 public sealed class VisionArchitecture
 {
     private readonly Func<torch.nn.Module<torch.Tensor, torch.Tensor>> _create;
+    private readonly Func<torch.nn.Module<torch.Tensor, torch.Tensor>>? _createPretrained;
     private readonly int[] _groupStarts;
 
     /// <summary>Describes an architecture.</summary>
@@ -28,8 +30,10 @@ public sealed class VisionArchitecture
     /// layer3…layer4); the head is always a group of its own.
     /// </param>
     /// <param name="stats">The normalisation the pretrained weights expect, as the batch transform that applies it.</param>
+    /// <param name="createPretrained">Builds the whole model with its pretrained weights; null = there are none (see <see cref="WithPretrained"/>).</param>
     /// <exception cref="ArgumentException">A group start outside the body, or not increasing.</exception>
-    public VisionArchitecture(string name, Func<torch.nn.Module<torch.Tensor, torch.Tensor>> create, int cut, IReadOnlyList<int> bodyGroupStarts, Normalize stats)
+    public VisionArchitecture(string name, Func<torch.nn.Module<torch.Tensor, torch.Tensor>> create, int cut, IReadOnlyList<int> bodyGroupStarts, Normalize stats,
+        Func<torch.nn.Module<torch.Tensor, torch.Tensor>>? createPretrained = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cut, 1);
         for (int i = 0; i < bodyGroupStarts.Count; i++)
@@ -40,6 +44,7 @@ public sealed class VisionArchitecture
         Cut = cut;
         _groupStarts = [.. bodyGroupStarts];
         Stats = stats;
+        _createPretrained = createPretrained;
     }
 
     /// <summary>torchvision's ResNet-18 (basic blocks 2-2-2-2, 11,689,512 parameters with its 1000-class <c>fc</c>).</summary>
@@ -54,11 +59,14 @@ public sealed class VisionArchitecture
     /// <summary>
     /// The ImageNet-trained CNTK ResNet-18 of the <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> package: basic blocks
     /// 2-2-2-<b>3</b>, so not torchvision's resnet18. <see cref="Create"/> builds it with random weights;
-    /// <see cref="Models.CntkResNet18.LoadImagenet"/> loads the ImageNet weights. Its <see cref="Stats"/> turn images in
-    /// [0, 1] into the 0–255 scale minus CNTK's channel means.
+    /// <see cref="CreatePretrained"/> loads the ImageNet weights from where the package puts them
+    /// (<see cref="Models.CntkResNet18.LoadImagenet"/>; for a copy elsewhere:
+    /// <c>CntkResNet18.WithPretrained(() =&gt; Models.CntkResNet18.LoadImagenet(path))</c>). Its <see cref="Stats"/> turn
+    /// images in [0, 1] into the 0–255 scale minus CNTK's channel means. Heights and widths must be multiples of 32.
     /// </summary>
     public static VisionArchitecture CntkResNet18 { get; } = new(
-        Models.CntkResNet18.DisplayName, () => new CntkResNet18(), cut: 8, bodyGroupStarts: [6], Models.CntkResNet18.Stats);
+        Models.CntkResNet18.DisplayName, () => new CntkResNet18(), cut: 8, bodyGroupStarts: [6], Models.CntkResNet18.Stats,
+        () => Models.CntkResNet18.LoadImagenet());
 
     /// <summary>What the model is (<c>"resnet34"</c>, <c>"ResNet-18 (CNTK, 2-2-2-3 blocks)"</c>).</summary>
     public string Name { get; }
@@ -82,6 +90,31 @@ public sealed class VisionArchitecture
 
     /// <summary>Builds the whole model with fresh weights (torchvision's initialisation).</summary>
     public torch.nn.Module<torch.Tensor, torch.Tensor> Create() => _create();
+
+    /// <summary>Whether <see cref="CreatePretrained"/> has weights to load (the CNTK ResNet-18; not yet torchvision's resnets).</summary>
+    public bool HasPretrainedWeights => _createPretrained is not null;
+
+    /// <summary>Builds the whole model with its pretrained weights. fastai: <c>arch(pretrained=True)</c>.</summary>
+    /// <exception cref="DataBlocksException">
+    /// The architecture has no pretrained weights here (the message says where weights can come from), or loading them
+    /// failed (a missing file names the package that brings it).
+    /// </exception>
+    public torch.nn.Module<torch.Tensor, torch.Tensor> CreatePretrained() => _createPretrained?.Invoke() ?? throw new DataBlocksException(
+        $"{Name} has no pretrained weights in DataBlocks: torchvision's ImageNet weights are PyTorch .pth files, which DataBlocks " +
+        $"cannot load yet, and none ship with it. Train from scratch with pretrained: false; use VisionArchitecture.{nameof(CntkResNet18)} " +
+        $"({Models.CntkResNet18.DisplayName}), whose ImageNet weights come in the NuGet package {Models.CntkResNet18.PackageId}; " +
+        $"or give this architecture weights of your own with {nameof(WithPretrained)}(() => model with its weights loaded).");
+
+    /// <summary>
+    /// The same architecture whose <see cref="CreatePretrained"/> calls <paramref name="createPretrained"/>: a model of
+    /// this layout with weights loaded from wherever you have them (a copy of the CNTK ResNet-18's file elsewhere, weights
+    /// you trained and saved).
+    /// </summary>
+    public VisionArchitecture WithPretrained(Func<torch.nn.Module<torch.Tensor, torch.Tensor>> createPretrained)
+    {
+        ArgumentNullException.ThrowIfNull(createPretrained);
+        return new(Name, _create, Cut, _groupStarts, Stats, createPretrained);
+    }
 
     /// <summary>
     /// The body of <paramref name="model"/>: its first <see cref="Cut"/> children, under their own names (so the body's
