@@ -168,6 +168,16 @@ public class FitProgressTests
         Assert.DoesNotContain("Stryker", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Live_Leaves_The_Table_On_Screen_When_The_Fit_Ends()
+    {
+        var console = new TestConsole { EmitAnsiSequences = true };
+        var live = new FitProgress.LiveProgress(console, new ManualTime());
+        live.Run("epoch  train_loss", () => live.Row("0      0.500000"));
+        // The last frame is the table itself; clearing it would end the output with erase-line codes (ESC [2K).
+        Assert.EndsWith("0      0.500000", console.Output.TrimEnd(), StringComparison.Ordinal);
+    }
+
     private static string[] Rendered(FitProgress.LiveProgress live)
     {
         var console = new TestConsole();
