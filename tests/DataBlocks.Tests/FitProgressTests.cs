@@ -50,6 +50,20 @@ public class FitProgressTests
     }
 
     [Fact]
+    public void Create_Picks_The_Live_Bar_For_An_Interactive_Console_And_Plain_Lines_Otherwise()
+    {
+        var writer = new StringWriter();
+        var terminal = new TestConsole();
+        terminal.Profile.Capabilities.Interactive = true;
+        Assert.IsType<FitProgress.LiveProgress>(FitProgress.Create(ProgressMode.Auto, writer, writer, false, terminal, new ManualTime()));
+        Assert.IsType<FitProgress.PlainProgress>(FitProgress.Create(ProgressMode.Auto, writer, new StringWriter(), false, terminal, new ManualTime()));
+        Assert.IsType<FitProgress.PlainProgress>(FitProgress.Create(ProgressMode.Plain, writer, writer, false, terminal, new ManualTime()));
+        var silent = FitProgress.Create(ProgressMode.Auto, null, writer, false, terminal, new ManualTime());
+        Assert.IsNotType<FitProgress.LiveProgress>(silent);
+        Assert.IsNotType<FitProgress.PlainProgress>(silent);
+    }
+
+    [Fact]
     public void Plain_Writes_And_Flushes_The_Header_Before_The_Fit_And_Each_Row_As_It_Comes()
     {
         var writer = new FlushCounter();

@@ -22,11 +22,16 @@ public enum ProgressMode
 /// <summary>Renders fit progress. One instance per fit.</summary>
 internal abstract class FitProgress
 {
-    public static FitProgress Create(ProgressMode mode, TextWriter? writer)
+    public static FitProgress Create(ProgressMode mode, TextWriter? writer) =>
+        Create(mode, writer, Console.Out, Console.IsOutputRedirected, AnsiConsole.Console, TimeProvider.System);
+
+    /// <summary>The display for <paramref name="writer"/>, given the process's console and clock.</summary>
+    internal static FitProgress Create(ProgressMode mode, TextWriter? writer, TextWriter consoleOut, bool outputRedirected, IAnsiConsole console,
+        TimeProvider time)
     {
         if (mode == ProgressMode.Silent || writer is null) return new SilentProgress();
-        bool live = IsLive(mode, writer, Console.Out, Console.IsOutputRedirected, AnsiConsole.Profile.Capabilities.Interactive);
-        return live ? new LiveProgress(AnsiConsole.Console, TimeProvider.System) : new PlainProgress(writer);
+        bool live = IsLive(mode, writer, consoleOut, outputRedirected, console.Profile.Capabilities.Interactive);
+        return live ? new LiveProgress(console, time) : new PlainProgress(writer);
     }
 
     /// <summary>
