@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -23,13 +22,24 @@ public enum ProgressMode
 /// <summary>Renders fit progress. One instance per fit.</summary>
 internal abstract class FitProgress
 {
-    public static FitProgress Create(ProgressMode mode, TextWriter? writer)
+    public static FitProgress Create(ProgressMode mode, TextWriter? writer) =>
+        Create(mode, writer, Console.Out, Console.IsOutputRedirected, AnsiConsole.Console, TimeProvider.System);
+
+    /// <summary>The display for <paramref name="writer"/>, given the process's console and clock.</summary>
+    internal static FitProgress Create(ProgressMode mode, TextWriter? writer, TextWriter consoleOut, bool outputRedirected, IAnsiConsole console,
+        TimeProvider time)
     {
         if (mode == ProgressMode.Silent || writer is null) return new SilentProgress();
-        bool interactive = mode == ProgressMode.Auto && ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected
-                           && AnsiConsole.Profile.Capabilities.Interactive;
-        return interactive ? new LiveProgress() : new PlainProgress(writer);
+        bool live = IsLive(mode, writer, consoleOut, outputRedirected, console.Profile.Capabilities.Interactive);
+        return live ? new LiveProgress(console, time) : new PlainProgress(writer);
     }
+
+    /// <summary>
+    /// Whether the display is the live bar: only in <see cref="ProgressMode.Auto"/>, writing to the console's own output,
+    /// not redirected, on a terminal that can redraw.
+    /// </summary>
+    internal static bool IsLive(ProgressMode mode, TextWriter writer, TextWriter consoleOut, bool outputRedirected, bool interactiveTerminal) =>
+        mode == ProgressMode.Auto && ReferenceEquals(writer, consoleOut) && !outputRedirected && interactiveTerminal;
 
     /// <summary>Runs the fit loop inside the display.</summary>
     public abstract void Run(string header, Action body);
@@ -47,7 +57,7 @@ internal abstract class FitProgress
         public override void Batch(string phase, int epoch, int epochs, int done, int total, double? loss) { }
     }
 
-    private sealed class PlainProgress(TextWriter writer) : FitProgress
+    internal sealed class PlainProgress(TextWriter writer) : FitProgress
     {
         public override void Run(string header, Action body)
         {
@@ -65,18 +75,22 @@ internal abstract class FitProgress
         public override void Batch(string phase, int epoch, int epochs, int done, int total, double? loss) { }
     }
 
-    private sealed class LiveProgress : FitProgress
+    /// <summary>The live display on <paramref name="console"/>, timed by <paramref name="time"/>.</summary>
+    internal sealed class LiveProgress(IAnsiConsole console, TimeProvider time) : FitProgress
     {
         private readonly List<IRenderable> _lines = [];
-        private readonly Stopwatch _phase = new();
-        private readonly Stopwatch _sinceRefresh = Stopwatch.StartNew();
+        private long? _phaseStart;
+        private long _lastRefresh = time.GetTimestamp();
         private LiveDisplayContext? _context;
         private string _bar = "";
+
+        /// <summary>The bar's markup as last drawn (empty when no bar shows).</summary>
+        internal string Bar => _bar;
 
         public override void Run(string header, Action body)
         {
             _lines.Add(new Text(header));
-            AnsiConsole.Live(Render()).AutoClear(false).Overflow(VerticalOverflow.Visible).Start(ctx =>
+            console.Live(Render()).AutoClear(false).Overflow(VerticalOverflow.Visible).Start(ctx =>
             {
                 _context = ctx;
                 body();
@@ -94,12 +108,13 @@ internal abstract class FitProgress
 
         public override void Batch(string phase, int epoch, int epochs, int done, int total, double? loss)
         {
-            if (done <= 1) _phase.Restart();
-            if (done < total && _sinceRefresh.ElapsedMilliseconds < 100) return;
-            _sinceRefresh.Restart();
+            long now = time.GetTimestamp();
+            if (done <= 1) _phaseStart = now;
+            if (done < total && time.GetElapsedTime(_lastRefresh, now).TotalMilliseconds < 100) return;
+            _lastRefresh = now;
             const int width = 30;
             int filled = total == 0 ? width : (int)Math.Round((double)width * done / total);
-            var elapsed = _phase.Elapsed;
+            var elapsed = _phaseStart is { } start ? time.GetElapsedTime(start, now) : TimeSpan.Zero;
             var remaining = done == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(elapsed.Ticks * (total - done) / done);
             _bar = $"[grey]epoch {epoch + 1}/{epochs} {phase}[/] [green]{new string('━', filled)}[/][grey]{new string('━', width - filled)}[/] " +
                    $"{done}/{total} {EpochTable.Time(elapsed)}<{EpochTable.Time(remaining)}" +
@@ -107,6 +122,6 @@ internal abstract class FitProgress
             _context?.UpdateTarget(Render());
         }
 
-        private IRenderable Render() => _bar.Length == 0 ? new Rows(_lines) : new Rows([.. _lines, new Markup(_bar)]);
+        internal IRenderable Render() => _bar.Length == 0 ? new Rows(_lines) : new Rows([.. _lines, new Markup(_bar)]);
     }
 }

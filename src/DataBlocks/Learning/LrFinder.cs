@@ -47,27 +47,30 @@ public static class LrFinder
         return result;
     }
 
+    /// <summary>What <c>PlotLrFind</c> draws: the curve without its last <paramref name="skipEnd"/> points, and the suggestions.</summary>
+    internal static LinePlot LrFindPlot(LrFindResult result, int skipEnd = 5)
+    {
+        int n = Math.Max(0, result.Lrs.Count - skipEnd);
+        double LossAt(double lr)
+        {
+            int i = Array.FindIndex(result.Lrs.ToArray(), v => v >= lr);
+            return i < 0 ? double.NaN : result.Losses[i];
+        }
+        var markers = new[]
+        {
+            new PlotMarker(FormattableString.Invariant($"valley {result.Valley:G3}"), result.Valley, LossAt(result.Valley)),
+            new PlotMarker(FormattableString.Invariant($"minimum/10 {result.Minimum:G3}"), result.Minimum, LossAt(result.Minimum)),
+            new PlotMarker(FormattableString.Invariant($"steep {result.Steep:G3}"), result.Steep, LossAt(result.Steep)),
+            new PlotMarker(FormattableString.Invariant($"slide {result.Slide:G3}"), result.Slide, LossAt(result.Slide)),
+        };
+        return new LinePlot("Learning rate finder", "learning rate (log scale)", "loss (smoothed)",
+            [new PlotSeries("", result.Lrs.Take(n).ToArray(), result.Losses.Take(n).ToArray())], LogX: true, markers);
+    }
+
     extension(Learner)
     {
         /// <summary>Writes the learning-rate finder's plot: smoothed loss against learning rate (log scale), suggestions marked. fastai: <c>plot_lr_find</c>.</summary>
-        public static string PlotLrFind(LrFindResult result, string path, int skipEnd = 5)
-        {
-            int n = Math.Max(0, result.Lrs.Count - skipEnd);
-            double LossAt(double lr)
-            {
-                int i = Array.FindIndex(result.Lrs.ToArray(), v => v >= lr);
-                return i < 0 ? double.NaN : result.Losses[i];
-            }
-            var markers = new[]
-            {
-                new PlotMarker(FormattableString.Invariant($"valley {result.Valley:G3}"), result.Valley, LossAt(result.Valley)),
-                new PlotMarker(FormattableString.Invariant($"minimum/10 {result.Minimum:G3}"), result.Minimum, LossAt(result.Minimum)),
-                new PlotMarker(FormattableString.Invariant($"steep {result.Steep:G3}"), result.Steep, LossAt(result.Steep)),
-                new PlotMarker(FormattableString.Invariant($"slide {result.Slide:G3}"), result.Slide, LossAt(result.Slide)),
-            };
-            return Plots.Line(path, "Learning rate finder", "learning rate (log scale)", "loss (smoothed)",
-                [new PlotSeries("", result.Lrs.Take(n).ToArray(), result.Losses.Take(n).ToArray())], logX: true, markers);
-        }
+        public static string PlotLrFind(LrFindResult result, string path, int skipEnd = 5) => LrFinder.LrFindPlot(result, skipEnd).Write(path);
     }
 }
 
@@ -92,14 +95,19 @@ public sealed class LrFinderCallback(double startLr, double endLr, int numIt, bo
     /// <inheritdoc />
     public override void AfterBatch()
     {
-        double smooth = Learner.Recorder.SmoothLoss;
-        if (smooth < _best) _best = smooth;
-        if (stopDiv && (smooth > 4 * _best || double.IsNaN(smooth)))
+        if (Diverges(Learner.Recorder.SmoothLoss))
         {
             Diverged = true;
             throw new CancelFitException("The loss diverged.");
         }
         if (Learner.TrainIter + 1 >= numIt) throw new CancelFitException("Done.");
+    }
+
+    /// <summary>Takes the next smoothed loss; true when the run must stop: above four times the best so far, or NaN (with stopDiv).</summary>
+    internal bool Diverges(double smooth)
+    {
+        if (smooth < _best) _best = smooth;
+        return stopDiv && (smooth > 4 * _best || double.IsNaN(smooth));
     }
 }
 

@@ -64,7 +64,10 @@ public sealed class Recorder : Callback
     /// Plots the smoothed training loss of the last fit by batch (skipping the first <paramref name="skipStart"/>) and the
     /// validation loss at the end of each epoch; writes a PNG. fastai: <c>recorder.plot_loss(skip_start=5, with_valid=True)</c>.
     /// </summary>
-    public string PlotLoss(string path, int skipStart = 5, bool withValid = true)
+    public string PlotLoss(string path, int skipStart = 5, bool withValid = true) => LossPlot(skipStart, withValid).Write(path);
+
+    /// <summary>What <see cref="PlotLoss"/> draws.</summary>
+    internal LinePlot LossPlot(int skipStart = 5, bool withValid = true)
     {
         var series = new List<PlotSeries>
         {
@@ -72,21 +75,27 @@ public sealed class Recorder : Callback
         };
         if (withValid && _epochEnds.Count > 0)
             series.Add(new("valid", _epochEnds.Select(e => (double)e.Iteration).ToArray(), _epochEnds.Select(e => e.ValidLoss).ToArray()));
-        return Plots.Line(path, "Loss", "iteration", "loss", series);
+        return new LinePlot("Loss", "iteration", "loss", series);
     }
 
     /// <summary>Plots the learning rate of the last group by batch. fastai: <c>recorder.plot_sched()</c> (lr panel).</summary>
-    public string PlotLr(string path) =>
-        Plots.Line(path, "Learning rate", "iteration", "learning rate",
+    public string PlotLr(string path) => LrPlot().Write(path);
+
+    /// <summary>What <see cref="PlotLr"/> draws.</summary>
+    internal LinePlot LrPlot() =>
+        new("Learning rate", "iteration", "learning rate",
             [new PlotSeries("lr", Enumerable.Range(0, _lrs.Count).Select(i => (double)i).ToArray(), _lrs.ToArray())]);
 
     /// <summary>Plots the learning rate and momentum schedules of the last fit. fastai: <c>recorder.plot_sched()</c>.</summary>
-    public string PlotSched(string path)
+    public string PlotSched(string path) => SchedPlot().Write(path);
+
+    /// <summary>What <see cref="PlotSched"/> draws.</summary>
+    internal LinePlot SchedPlot()
     {
         var x = Enumerable.Range(0, _lrs.Count).Select(i => (double)i).ToArray();
         double maxLr = _lrs.Count == 0 ? 1 : _lrs.Max();
         // Two curves of different scales on one chart: the learning rate relative to its peak, and the momentum as is.
-        return Plots.Line(path, "Schedule (lr relative to its peak " + maxLr.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) + ")",
+        return new LinePlot("Schedule (lr relative to its peak " + maxLr.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) + ")",
             "iteration", "value",
             [new PlotSeries("lr / peak", x, _lrs.Select(v => v / maxLr).ToArray()), new PlotSeries("momentum", x, _moms.ToArray())]);
     }
