@@ -106,16 +106,9 @@ public sealed class VisionLearnerTests(ITestOutputHelper output) : IDisposable
         using var learn = VisionLearner.Create(dls, VisionArchitecture.ResNet18, pretrained: false, options: Quiet);
         Assert.All(learn.Model.parameters(), p => Assert.True(p.requires_grad));   // not pretrained: not frozen …
         Assert.Equal(["IntToFloatTensor"], Names(dls.Train.BatchTransforms));       // … and no normalisation added
-        var state = new TrainableState();
+        var state = new TrainableState(BatchNormParameters);
         learn.FineTune(1, callbacks: [state]);
-        var expected = TinyRegression.Csv("finetune_trainable.csv");
-        Assert.Equal(6, expected.Count);
-        Assert.Equal(expected.Select(r => (r["phase"], int.Parse(r["group"]))), state.Rows.Select(r => (r.Phase, r.Group)));
-        foreach (var (want, got) in expected.Zip(state.Rows))
-            Assert.Equal(
-                (long.Parse(want["n_tensors"]), long.Parse(want["n_trainable_tensors"]), long.Parse(want["numel"]), long.Parse(want["trainable_numel"]),
-                    long.Parse(want["bn_tensors"]), long.Parse(want["bn_trainable_tensors"])),
-                (got.Tensors, got.TrainableTensors, got.Numel, got.TrainableNumel, got.BnTensors, got.BnTrainable));
+        state.AssertMatchesFastai();
     }
 
     [Fact]
@@ -253,26 +246,6 @@ public sealed class VisionLearnerTests(ITestOutputHelper output) : IDisposable
             new DataLoaderOptions { BatchSize = 4, Seed = 1, Workers = 0 });
         var unknown = Assert.Throws<DataBlocksException>(() => VisionLearner.Create(images, Tiny, options: Quiet));
         Assert.Contains("pass nOut", unknown.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>The columns of finetune_trainable.csv for every layer group, as each fit starts.</summary>
-    private sealed class TrainableState : Callback
-    {
-        public List<(string Phase, int Group, long Tensors, long TrainableTensors, long Numel, long TrainableNumel, long BnTensors, long BnTrainable)> Rows { get; } = [];
-        private int _fits;
-
-        public override void BeforeFit()
-        {
-            string phase = _fits++ == 0 ? "frozen" : "unfrozen";
-            var bn = BatchNormParameters(Learner.Model);
-            var groups = Learner.LayerGroups;
-            for (int g = 0; g < groups.Count; g++)
-            {
-                var ps = groups[g];
-                Rows.Add((phase, g, ps.Count, ps.Count(p => p.requires_grad), ps.Sum(p => p.numel()), ps.Where(p => p.requires_grad).Sum(p => p.numel()),
-                    ps.Count(bn.Contains), ps.Count(p => bn.Contains(p) && p.requires_grad)));
-            }
-        }
     }
 
     /// <summary>Copies of a model's parameters and buffers, by name.</summary>
