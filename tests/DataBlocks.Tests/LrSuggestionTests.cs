@@ -80,6 +80,7 @@ public class LrSuggestionTests
         // Drops per unit of log-lr: -1/ln 2 = -1.44, -0.1/ln 1.25 = -0.45, -1.9/ln 4 = -1.37: the first is steepest.
         // (Multiplying by the log step instead would pick the third.)
         Assert.Equal(1, LrSuggestions.Steep([1, 2, 2.5, 10], [3, 2, 1.9, 0]));
+        Assert.Equal(1, LrSuggestions.Steep([1, 2], [3, 1]));                // two points: one slope, at the first lr
     }
 
     [Fact]

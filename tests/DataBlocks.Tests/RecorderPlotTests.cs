@@ -73,6 +73,7 @@ public class RecorderPlotTests
         Assert.Equal(2, plot.Series.Count);
         AssertSeries("lr / peak", new double[] { 0, 1, 2 }, new[] { 0.25, 1, 0.5 }, plot.Series[0]);
         AssertSeries("momentum", new double[] { 0, 1, 2 }, new[] { 0.95, 0.85, 0.9 }, plot.Series[1]);
+        Assert.Equal("Schedule (lr relative to its peak 0.123)", Restored(new Recorder(), [1], [0.123456], [0.9], []).SchedPlot().Title);
         Assert.Equal("Schedule (lr relative to its peak 1)", new Recorder().SchedPlot().Title);   // nothing recorded: no peak to divide by
     }
 

@@ -113,9 +113,9 @@ public class TrackerTests
         learn.Fit(2, 1e-2, callbacks: [probe]);
         Assert.Equal(learn.History.Select(r => r.TrainLoss), probe.Seen.Select(s => s.Value));
 
-        using var scored = Make(dir, null, new Scripted("score", 1, 2));
+        using var scored = Make(dir, null, new Scripted("score", 1, 2), new Scripted("f1", 1, 2));
         var e = Assert.Throws<ArgumentException>(() => scored.Fit(1, 0.0, callbacks: [new Probe("accuracy")]));
-        Assert.Equal("Probe monitors 'accuracy', which is not a column of the table (train_loss, valid_loss, score).", e.Message);
+        Assert.Equal("Probe monitors 'accuracy', which is not a column of the table (train_loss, valid_loss, score, f1).", e.Message);
         scored.Fit(1, 0.0, callbacks: [new Probe("score")]);                 // a metric's name is a column
     }
 
