@@ -142,7 +142,8 @@ public static class LrSuggestions
 
     /// <summary>
     /// <c>valley</c> (fastai's default): the longest run of decreasing losses (longest strictly decreasing subsequence
-    /// ending at each point), and the lr about two-thirds down it.
+    /// ending at each point), and the lr about two-thirds down it. Where fastai's index comes out as −1 (a run that starts
+    /// at the first point: <c>max_start = max_end − lds[max_end]</c>), Python reads the last lr; this takes the first.
     /// </summary>
     public static double Valley(double[] lrs, double[] losses)
     {
