@@ -75,6 +75,21 @@ public class CheckpointAndOptimizerStateTests
     }
 
     [Fact]
+    public void A_Crash_In_The_Middle_Of_An_Epoch_Reruns_That_Epoch_Whole()
+    {
+        // The checkpoint is written after each completed epoch only: a crash at batch 4 of epoch 1 resumes at epoch 1.
+        using var dir = new TempDir();
+        var options = new LearnerOptions { Path = dir.Path, Checkpoint = "mid", Output = null, Progress = ProgressMode.Silent };
+        using (var killed = TinyRegression.OneGroup(TinyRegression.Loaders(), options))
+            Assert.Throws<SimulatedCrash>(() => killed.Fit(3, 1e-2, callbacks: [new CrashAtBatch(epoch: 1, batch: 4)]));
+        using var resumed = TinyRegression.OneGroup(TinyRegression.Loaders(), options);
+        var trace = new HyperTrace();
+        var rows = resumed.Fit(3, 1e-2, callbacks: [trace], resume: true);
+        Assert.Equal(20, trace.Lrs.Count);   // epochs 1 and 2, 10 batches each
+        Assert.Equal([0, 1, 2], rows.Select(r => r.Epoch));
+    }
+
+    [Fact]
     public void Optimizer_State_That_Does_Not_Fit_Is_Refused_Saying_Why()
     {
         using var adam = TinyRegression.OneGroup(TinyRegression.Loaders());
@@ -109,4 +124,12 @@ public class CheckpointAndOptimizerStateTests
     }
 
     private static MemoryStream Copy(MemoryStream state) => new(state.ToArray());
+
+    private sealed class CrashAtBatch(int epoch, int batch) : Callback
+    {
+        public override void AfterBatch()
+        {
+            if (Learner.Training && Learner.Epoch == epoch && Learner.Iter == batch) throw new SimulatedCrash();
+        }
+    }
 }
