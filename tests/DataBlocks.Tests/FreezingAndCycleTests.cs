@@ -145,4 +145,20 @@ public class FreezingAndCycleTests
         Assert.Equal(["snap_cyc_0", "snap_cyc_1"], resumed.CycleSnapshots);
         Assert.Equal(2, rows[^1].Epoch);
     }
+
+    [Fact]
+    public void The_Recorder_Keeps_Every_Raw_Loss_And_Smooths_Them_As_Fastai()
+    {
+        // fastai's AvgSmoothLoss: avg = β·avg + (1 − β)·loss, reported as avg / (1 − β^count), β = 0.98.
+        using var learn = TinyRegression.OneGroup(TinyRegression.Loaders());
+        learn.Fit(1, 1e-2);
+        var raw = learn.Recorder.RawLosses;
+        Assert.Equal(10, raw.Count);   // one per training batch
+        double avg = 0;
+        for (int i = 0; i < raw.Count; i++)
+        {
+            avg = 0.98 * avg + 0.02 * raw[i];
+            Assert.Equal(avg / (1 - Math.Pow(0.98, i + 1)), learn.Recorder.Losses[i], 6);
+        }
+    }
 }
