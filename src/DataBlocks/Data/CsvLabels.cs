@@ -99,7 +99,7 @@ public static class CsvLabels
             DetectColumnCountChanges = false,
             BadDataFound = null,
         };
-        string separated = $"separated by '{(delimiter == "\t" ? "\\t" : delimiter)}'";
+        string separated = $"separated by '{TextFiles.Printable(delimiter)}'";
         var rows = new List<CsvLabelRow>();
         using var reader = TextFiles.Open(csvPath, encoding);
         using var csv = new CsvReader(reader, config);
@@ -119,8 +119,7 @@ public static class CsvLabels
         {
             string[] fields = csv.Parser.Record ?? [];
             string raw = csv.Parser.RawRecord;
-            // RawRow is the record's last line; a quoted field with line breaks starts it earlier.
-            int line = csv.Parser.RawRow - raw.TrimEnd('\r', '\n').Count(c => c == '\n');
+            int line = TextFiles.FirstLine(csv.Parser.RawRow, raw);
             if (fieldCount is null)
             {
                 if (fields.Length <= Math.Max(idColumn, labelColumn))
@@ -131,10 +130,7 @@ public static class CsvLabels
             }
             if (fields.Length != fieldCount)
             {
-                // "a,b," is three fields, the last one empty: say so, it is easy to miss.
-                string trailing = fields.Length > fieldCount && raw.TrimEnd('\r', '\n').EndsWith(delimiter, StringComparison.Ordinal)
-                    ? $" (the line ends with '{delimiter}', which starts an empty last field)"
-                    : "";
+                string trailing = fields.Length > fieldCount ? TextFiles.TrailingDelimiterNote(raw, delimiter) : "";
                 throw new DataBlocksException($"'{csvPath}' line {line}: expected {fieldCount} fields {separated} {sameAs}, found {fields.Length}{trailing}.");
             }
             string id = fields[idColumn], labels = fields[labelColumn];

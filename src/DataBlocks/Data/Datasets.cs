@@ -157,9 +157,8 @@ public sealed class Datasets<TItem> : IDatasets
         int[] Good(IEnumerable<int> idx) => idx.Where(i => !bad.ContainsKey(i)).ToArray();
         SkippedItem[] SkippedSoFar() => bad.OrderBy(kv => kv.Key).Select(kv => new SkippedItem(kv.Key, names[kv.Key], kv.Value)).ToArray();
         bool reported = false;
-        void Report()
+        void Report(SkippedItem[] all)
         {
-            var all = SkippedSoFar();
             if (reported || all.Length == 0 || options.Report is not { } report) return;
             reported = true;
             report.WriteLine($"{definition.Name}: skipped {all.Length} bad item(s):");
@@ -170,8 +169,9 @@ public sealed class Datasets<TItem> : IDatasets
         void RequireNonEmpty(int[] indices, string which)
         {
             if (indices.Length > 0) return;
-            Report();
-            throw new DataBlocksException(EmptySplitMessage(definition, which, SkippedSoFar()));
+            var skipped = SkippedSoFar();
+            Report(skipped);
+            throw new DataBlocksException(EmptySplitMessage(definition, which, skipped));
         }
 
         int[] train = Good(split.Train);
@@ -203,8 +203,9 @@ public sealed class Datasets<TItem> : IDatasets
         int[] valid = Good(split.Valid);
         RequireNonEmpty(train, "training");
         RequireNonEmpty(valid, "validation");
-        Report();
-        return new Datasets<TItem>(definition, list, names, fields, train, valid, SkippedSoFar());
+        var skipped = SkippedSoFar();
+        Report(skipped);
+        return new Datasets<TItem>(definition, list, names, fields, train, valid, skipped);
     }
 
     /// <summary>A dataset over new items that reuses this one's set-up blocks (fastai: <c>test_dl</c>'s dataset).</summary>

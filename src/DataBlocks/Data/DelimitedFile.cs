@@ -213,9 +213,8 @@ public static class DelimitedFile
             }
             any = true;
             string raw = csv.Parser.RawRecord;
-            // RawRow is the record's last line; a quoted field with line breaks starts it earlier.
-            int breaks = raw.TrimEnd('\r', '\n').Count(c => c == '\n');
-            int line = csv.Parser.RawRow - breaks;
+            int breaks = TextFiles.LineBreaks(raw);
+            int line = TextFiles.FirstLine(csv.Parser.RawRow, raw);
             // An odd number of quotes with a line break inside the record (or swallowed into its last field, on the file's
             // last line) is a quote that never closed; a quote inside an unquoted field (5'11" tall) is a character.
             if (options.Quoted && raw.Count(c => c == '"') % 2 == 1
@@ -255,8 +254,8 @@ public static class DelimitedFile
                 {
                     // FieldCountProblem catches short rows first; this is the fallback if a member still finds no field.
                     problem = header is null
-                        ? $"expected at least {expected - optional.Indices.Count} fields separated by '{Printable(options.Delimiter)}', found {csv.Parser.Count}"
-                        : $"expected {header.Length} fields separated by '{Printable(options.Delimiter)}' as in the header, found {csv.Parser.Count}";
+                        ? $"expected at least {expected - optional.Indices.Count} fields separated by '{TextFiles.Printable(options.Delimiter)}', found {csv.Parser.Count}"
+                        : $"expected {header.Length} fields separated by '{TextFiles.Printable(options.Delimiter)}' as in the header, found {csv.Parser.Count}";
                 }
                 catch (CsvHelperException e)
                 {
@@ -293,7 +292,7 @@ public static class DelimitedFile
         var (min, max) = columns is { } n ? (n, n) : range;
         bool tooMany = count > max && !options.IgnoreExtraFields;
         if (count >= min && !tooMany) return null;
-        string separated = $"separated by '{Printable(options.Delimiter)}'";
+        string separated = $"separated by '{TextFiles.Printable(options.Delimiter)}'";
         string expected = options.IgnoreExtraFields ? $"at least {min} fields {separated}"
             : min == max ? $"{max} fields {separated}"
             : $"{min} to {max} fields {separated}";
@@ -301,10 +300,7 @@ public static class DelimitedFile
             ? $"expected {expected} (the members of {record}), found {count}"
             : $"expected {expected} as in the header, found {count}";
         if (!tooMany) return problem;
-        // "a,b," is three fields, the last one empty: say so, it is easy to miss.
-        if (raw.TrimEnd('\r', '\n').EndsWith(options.Delimiter, StringComparison.Ordinal))
-            problem += $" (the line ends with '{Printable(options.Delimiter)}', which starts an empty last field)";
-        return problem + "; set IgnoreExtraFields if the fields after the last one expected are to be ignored";
+        return problem + TextFiles.TrailingDelimiterNote(raw, options.Delimiter) + "; set IgnoreExtraFields if the fields after the last one expected are to be ignored";
     }
 
     /// <summary>What is wrong with a record that converted: a non-finite number, a blank required string, an undefined enum value.</summary>
@@ -361,6 +357,4 @@ public static class DelimitedFile
         : type == typeof(int) || type == typeof(long) || type == typeof(short) ? "integer"
         : type == typeof(float) || type == typeof(double) || type == typeof(decimal) ? "number"
         : type.Name;
-
-    private static string Printable(string delimiter) => delimiter switch { "\t" => "\\t", _ => delimiter };
 }

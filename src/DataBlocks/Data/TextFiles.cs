@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace DataBlocks.Data;
@@ -60,4 +61,25 @@ internal static class TextFiles
         }
         return null;
     }
+
+    /// <summary>
+    /// The line a delimited record starts on: CsvHelper's <c>RawRow</c> is the record's last line, and a quoted field with
+    /// line breaks starts it earlier (<paramref name="raw"/> is the record's text).
+    /// </summary>
+    public static int FirstLine(int rawRow, string raw) => rawRow - LineBreaks(raw);
+
+    /// <summary>The line breaks inside a record's text, the one that ends it not counted.</summary>
+    public static int LineBreaks(string raw) => raw.TrimEnd('\r', '\n').Count(c => c == '\n');
+
+    /// <summary>A delimiter as messages show it (a tab as <c>\t</c>).</summary>
+    public static string Printable(string delimiter) => delimiter == "\t" ? "\\t" : delimiter;
+
+    /// <summary>
+    /// For a record with a field too many: a note when its line ends with the delimiter ("a,b," is three fields, the last
+    /// one empty, which is easy to miss); empty otherwise.
+    /// </summary>
+    public static string TrailingDelimiterNote(string raw, string delimiter) =>
+        raw.TrimEnd('\r', '\n').EndsWith(delimiter, StringComparison.Ordinal)
+            ? $" (the line ends with '{Printable(delimiter)}', which starts an empty last field)"
+            : "";
 }

@@ -283,22 +283,22 @@ public sealed class EncodedImage : IDisposable
             "Raise the limit if the image is genuine, or resize it on disk");
     }
 
+    /// <summary>The bitmap to decode into; SkiaSharp's failure to allocate it (it throws, or gives no pixels) names the file.</summary>
     private SKBitmap Allocate(SKImageInfo info)
     {
+        SKBitmap? bitmap = null;
+        Exception? failure = null;
         try
         {
-            var bitmap = new SKBitmap(info);
-            if (bitmap.GetPixels() == IntPtr.Zero)
-            {
-                bitmap.Dispose();
-                throw new OutOfMemoryException();
-            }
-            return bitmap;
+            bitmap = new SKBitmap(info);
         }
-        catch (Exception e) when (e is not BadItemException)
+        catch (Exception e)
         {
-            throw Bad($"Not enough memory to decode the image ({info.Width}x{info.Height} pixels, {info.BytesSize64 / 1e6:0} MB)", e);
+            failure = e;
         }
+        if (bitmap is not null && bitmap.GetPixels() != IntPtr.Zero) return bitmap;
+        bitmap?.Dispose();
+        throw Bad($"Not enough memory to decode the image ({info.Width}x{info.Height} pixels, {info.BytesSize64 / 1e6:0} MB)", failure);
     }
 
     /// <summary>The error for data that ended early or is damaged, saying how many rows decoded (from a second, row-counting decode).</summary>
