@@ -43,12 +43,14 @@ public class CategoricalBlock<T>(bool strict = false) : IBlock<T> where T : notn
 
 /// <summary>The set-up <see cref="CategoricalBlock{T}"/>.</summary>
 /// <typeparam name="T">The key type.</typeparam>
-public sealed class CategoricalCodec<T>(FieldInfo field, Vocab<T> vocab, bool strict) : IFieldCodec<T>, IKeyFieldCodec where T : notnull
+public sealed class CategoricalCodec<T>(FieldInfo field, Vocab<T> vocab, bool strict) : IFieldCodec<T>, IKeyFieldCodec, IVocabCodec where T : notnull
 {
     private string _unknownHint = "";
 
     /// <summary>The keys, index order; index 0 is <c>#na#</c>.</summary>
     public Vocab<T> Vocab { get; } = vocab;
+
+    IReadOnlyList<string> IVocabCodec.Classes => Vocab;
 
     /// <summary>Whether unknown values are errors.</summary>
     public bool Strict { get; } = strict;

@@ -42,10 +42,12 @@ public class CategoryBlock<T> : IBlock<T> where T : notnull
 
 /// <summary>The set-up <see cref="CategoryBlock{T}"/>: label ↔ index through <see cref="Vocab"/>.</summary>
 /// <typeparam name="T">The label type.</typeparam>
-public sealed class CategoryCodec<T>(FieldInfo field, Vocab<T> vocab) : IFieldCodec<T> where T : notnull
+public sealed class CategoryCodec<T>(FieldInfo field, Vocab<T> vocab) : IFieldCodec<T>, IVocabCodec where T : notnull
 {
     /// <summary>The classes, index order.</summary>
     public Vocab<T> Vocab { get; } = vocab;
+
+    IReadOnlyList<string> IVocabCodec.Classes => Vocab;
 
     /// <inheritdoc />
     public FieldInfo Field { get; } = field;

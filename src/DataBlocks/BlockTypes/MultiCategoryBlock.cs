@@ -37,10 +37,12 @@ public class MultiCategoryBlock<T> : IBlock<IEnumerable<T>> where T : notnull
 
 /// <summary>The set-up <see cref="MultiCategoryBlock{T}"/>: label sets ↔ one-hot vectors.</summary>
 /// <typeparam name="T">The label type.</typeparam>
-public sealed class MultiCategoryCodec<T>(FieldInfo field, Vocab<T> vocab, double threshold = 0.5) : IFieldCodec<IEnumerable<T>> where T : notnull
+public sealed class MultiCategoryCodec<T>(FieldInfo field, Vocab<T> vocab, double threshold = 0.5) : IFieldCodec<IEnumerable<T>>, IVocabCodec where T : notnull
 {
     /// <summary>The labels, index order.</summary>
     public Vocab<T> Vocab { get; } = vocab;
+
+    IReadOnlyList<string> IVocabCodec.Classes => Vocab;
 
     /// <summary>Probability above which a label is shown as predicted.</summary>
     public double Threshold { get; } = threshold;

@@ -37,6 +37,9 @@ public sealed class Batch : IDisposable
     /// <summary>A description of each row's item (its path or text).</summary>
     public IReadOnlyList<string> Items { get; }
 
+    /// <summary>Whether the input is a body's precomputed activations rather than the loader's input (the learner runs only the head on it).</summary>
+    internal bool HoldsActivations { get; init; }
+
     /// <summary>The number of rows.</summary>
     public int Size => Indices.Count;
 

@@ -77,3 +77,10 @@ public interface IDeferredEncoding : IFieldCodec
     /// <exception cref="DataBlocksException">The item is bad (a truncated or undecodable file...).</exception>
     void Complete(object sample);
 }
+
+/// <summary>A codec whose encoded values index classes (categories, multi-label tags, categorical keys).</summary>
+internal interface IVocabCodec : IFieldCodec
+{
+    /// <summary>The class names, index order.</summary>
+    IReadOnlyList<string> Classes { get; }
+}

@@ -30,6 +30,7 @@ public sealed class Learner : IDisposable
     private int _startEpoch;
     private torch.Tensor? _lossTensor;
     private double? _lossValue;
+    private int _loopDepth;
 
     /// <summary>Creates a learner; the model is moved to the loaders' device.</summary>
     /// <param name="dls">The data.</param>
@@ -56,8 +57,8 @@ public sealed class Learner : IDisposable
         foreach (var cb in Options.Callbacks) AddCallback(cb);
     }
 
-    /// <summary>The data.</summary>
-    public DataLoaders Dls { get; }
+    /// <summary>The data (replaced by <see cref="SetData"/>).</summary>
+    public DataLoaders Dls { get; private set; }
 
     /// <summary>The model (owned by the learner).</summary>
     public torch.nn.Module<torch.Tensor, torch.Tensor> Model { get; }
@@ -91,6 +92,9 @@ public sealed class Learner : IDisposable
 
     /// <summary>Where saved models and checkpoints go: <see cref="LearnerOptions.Path"/>/<see cref="LearnerOptions.ModelDir"/>.</summary>
     public string ModelDirectory => Path.Combine(Options.Path, Options.ModelDir);
+
+    /// <summary>The body's activations the loop reads batches from while precompute is on (<see cref="Precompute.SetPrecompute"/>); null when off.</summary>
+    internal PrecomputedActivations? Precomputed { get; set; }
 
     /// <summary>How many fits were numbered so far (each numbered fit has its own checkpoint; the lr finder's is not numbered).</summary>
     internal int NumberedFits { get; set; }
@@ -190,9 +194,40 @@ public sealed class Learner : IDisposable
     /// <summary>Raises a non-batch event (state hooks) for every callback.</summary>
     internal void Raise(Action<Callback> @event) => Call(@event, batchEvent: false);
 
-    /// <summary>The model's raw output for a batch (inputs moved through the model; several 1-D inputs are stacked).</summary>
+    /// <summary>
+    /// Continues with other data: the same model, optimizer, callbacks and history on <paramref name="dls"/> — the course's
+    /// progressive resizing (train at 128 px, then at 224 px). The new loaders must hold the same fields: the same kinds,
+    /// the same number of outputs and the same classes in the same order (the head's outputs mean the same). The model
+    /// moves to their device. When the old training loader has a <see cref="Vision.Normalize"/> (one a vision learner
+    /// added for its pretrained weights) and the new one has none, the same is added to the new loaders. With precompute
+    /// on, the activations are computed again for the new data. fastai 0.7: <c>learn.set_data(data)</c>; fastai 2:
+    /// <c>learn.dls = dls</c>.
+    /// </summary>
+    /// <exception cref="DataBlocksException">The new loaders' fields differ (names the field and what differs), or the loss or a metric does not take their target.</exception>
+    /// <exception cref="InvalidOperationException">Called from a callback during a fit or validation.</exception>
+    public void SetData(DataLoaders dls)
+    {
+        ArgumentNullException.ThrowIfNull(dls);
+        if (_loopDepth > 0) throw new InvalidOperationException("SetData cannot run during a fit or a validation phase.");
+        DataChecks.CheckCompatible(Dls, dls);
+        TargetChecks.Check(dls, Loss, Metrics);
+        if (Dls.Train.BatchTransforms.OfType<Vision.Normalize>().FirstOrDefault() is { } norm && !dls.Train.BatchTransforms.Any(t => t is Vision.Normalize))
+            dls.AddBatchTransforms(norm);
+        bool precompute = Precomputed is not null;
+        this.SetPrecompute(false);
+        Dls = dls;
+        Model.to(dls.Device);
+        if (precompute) this.SetPrecompute(true);
+    }
+
+    /// <summary>
+    /// The model's raw output for a batch (inputs moved through the model; several 1-D inputs are stacked). A batch of
+    /// precomputed activations goes through the head only.
+    /// </summary>
     public torch.Tensor Forward(Batch batch)
     {
+        if (batch.HoldsActivations)
+            return (Precomputed ?? throw new InvalidOperationException("This batch holds precomputed activations, but precompute is off.")).Forward(batch.Inputs[0]);
         if (batch.NInputs == 1) return Model.call(batch.Inputs[0]);
         var inputs = batch.Inputs.ToArray();
         if (inputs.All(t => t.dim() == 1 && t.dtype == inputs[0].dtype))
@@ -227,6 +262,7 @@ public sealed class Learner : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(nEpoch, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(startEpoch);
+        if (Precomputed is not null) Precompute.CheckFrozen(Precompute.Parts(Model).Body);
         int firstRow = History.Count;
         WithCallbacks(callbacks, () =>
         {
@@ -260,6 +296,8 @@ public sealed class Learner : IDisposable
     {
         _opt?.Dispose();
         _opt = null;
+        Precomputed?.Dispose();
+        Precomputed = null;
         foreach (var cb in _callbacks.OfType<IDisposable>()) cb.Dispose();
         Model.Dispose();
     }
@@ -268,12 +306,14 @@ public sealed class Learner : IDisposable
     {
         var added = callbacks.ToArray();
         foreach (var cb in added) AddCallback(cb);
+        _loopDepth++;
         try
         {
             body();
         }
         finally
         {
+            _loopDepth--;
             foreach (var cb in added) RemoveCallback(cb);
         }
     }
@@ -326,7 +366,7 @@ public sealed class Learner : IDisposable
         using var noGrad = training ? null : torch.no_grad();
         try
         {
-            using var batches = loader.GetEnumerator();
+            using var batches = Precomputed?.Batches(loader) ?? loader.GetEnumerator();
             for (int i = 0; ; i++)
             {
                 using var scope = torch.NewDisposeScope();   // every tensor of the batch dies here
