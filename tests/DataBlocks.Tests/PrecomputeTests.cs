@@ -28,7 +28,7 @@ public sealed class PrecomputeTests : IDisposable
     /// A body without batch norm (conv1, relu1, conv2, relu2 | pool, flatten, fc), so the body gives the same activations in
     /// training and evaluation mode and a fit with precompute can be compared with one without, batch for batch.
     /// </summary>
-    private static readonly VisionArchitecture NoBn = new("nobn", () => NoBnNet(), cut: 4, bodyGroupStarts: [2],
+    internal static readonly VisionArchitecture NoBn = new("nobn", () => NoBnNet(), cut: 4, bodyGroupStarts: [2],
         new Normalize([0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]), createPretrained: () => NoBnNet());
 
     private static Module<torch.Tensor, torch.Tensor> NoBnNet() => Sequential(
@@ -39,7 +39,7 @@ public sealed class PrecomputeTests : IDisposable
     private string ShapesRoot(int size = 32) =>
         TestData.Shapes(Path.Combine(_dir.Path, $"shapes{size}-{Guid.NewGuid():N}"), trainPerClass: 8, validPerClass: 4, size: size);
 
-    private static DataLoaders<string> Loaders(string root, IItemTransform? item = null, int bs = 8) =>
+    internal static DataLoaders<string> Loaders(string root, IItemTransform? item = null, int bs = 8) =>
         DataLoaders<string>.Create(TestData.ImageCategory(item: item), TestData.Files(root),
             new DataLoaderOptions { BatchSize = bs, Seed = 5, Workers = 0, Device = torch.CPU });
 

@@ -248,7 +248,7 @@ public static class MixedPrecisionExtensions
     /// Makes a change that replaces the model's <see cref="Parameter"/> objects (the dtype conversion), working the layer
     /// groups out again and carrying the optimizer's state and hyper-parameters over to an optimizer of the new parameters.
     /// </summary>
-    private static void ReplaceParameters(this Learner learn, Action change)
+    internal static void ReplaceParameters(this Learner learn, Action change)
     {
         using var state = learn.Optimizer?.SaveToMemory();
         change();

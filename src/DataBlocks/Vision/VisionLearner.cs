@@ -42,13 +42,18 @@ public static class VisionLearner
     /// <param name="nOut">The number of outputs; null = the target's (<see cref="DataLoaders.C"/>).</param>
     /// <param name="normalize">Add the pretrained weights' normalisation to the loaders when they have none.</param>
     /// <param name="options">Learner options (learning rate, optimizer, <c>TrainBn</c>, a splitter of your own, output).</param>
+    /// <param name="precision">
+    /// Precision and memory layout (<see cref="VisionPrecision.Auto"/>: bf16 with channels-last strides on a CPU with native
+    /// bf16, fp32 otherwise). The choice is written to <see cref="LearnerOptions.Output"/> when it is not fp32.
+    /// </param>
     /// <exception cref="DataBlocksException">
     /// The input is not one image, the number of outputs cannot be inferred, or <paramref name="pretrained"/> with an
     /// architecture that has no pretrained weights (the message says where weights can come from).
     /// </exception>
     /// <exception cref="InvalidOperationException"><paramref name="pretrained"/> with a splitter of one layer group: there is nothing to freeze apart.</exception>
     public static Learner Create(DataLoaders dls, VisionArchitecture arch, bool pretrained = true, IEnumerable<IMetric>? metrics = null,
-        ILossFunction? loss = null, HeadOptions? head = null, int? nOut = null, bool normalize = true, LearnerOptions? options = null)
+        ILossFunction? loss = null, HeadOptions? head = null, int? nOut = null, bool normalize = true, LearnerOptions? options = null,
+        VisionPrecision precision = VisionPrecision.Auto)
     {
         ArgumentNullException.ThrowIfNull(dls);
         ArgumentNullException.ThrowIfNull(arch);
@@ -74,9 +79,10 @@ public static class VisionLearner
             model.Dispose();
             throw;
         }
-        if (!pretrained) return learn;
         try
         {
+            SetPrecision(learn, precision);
+            if (!pretrained) return learn;
             learn.Freeze();   // before the loaders change: a splitter of one group fails here and leaves them as they were
         }
         catch
@@ -126,6 +132,19 @@ public static class VisionLearner
             body.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Applies <paramref name="precision"/> (see <see cref="VisionPrecision"/>) and says what it chose.</summary>
+    internal static void SetPrecision(Learner learn, VisionPrecision precision)
+    {
+        if (precision == VisionPrecision.Auto)
+            precision = learn.Dls.Device.type == DeviceType.CPU && Devices.CpuHasBf16 ? VisionPrecision.Bf16ChannelsLast : VisionPrecision.Fp32;
+        if (precision == VisionPrecision.Fp32) return;
+        learn.ToChannelsLast();
+        if (precision == VisionPrecision.Bf16ChannelsLast) learn.ToBf16();
+        learn.Options.Output?.WriteLine(precision == VisionPrecision.Bf16ChannelsLast
+            ? "Training in bf16 (fp32 master weights) with channels-last strides."
+            : "Training in fp32 with channels-last strides.");
     }
 
     /// <summary>
