@@ -165,8 +165,8 @@ public sealed class LearnerOptimizer : IDisposable
                     if (!has) continue;
                     writer.Write(state!.Step);
                     using var scope = torch.NewDisposeScope();
-                    state.ExpAvg.cpu().Save(writer);
-                    state.ExpAvgSq.cpu().Save(writer);
+                    state.ExpAvg.cpu().contiguous().Save(writer);   // whatever the moments' strides (a channels-last model)
+                    state.ExpAvgSq.cpu().contiguous().Save(writer);
                 }
             return;
         }

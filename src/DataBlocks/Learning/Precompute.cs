@@ -328,9 +328,9 @@ internal sealed class PrecomputedActivations : IDisposable
             w.Write(Indices.Length);
             foreach (int i in Indices) w.Write(i);
             using var scope = torch.NewDisposeScope();
-            Activations.cpu().Save(w);
+            Activations.cpu().contiguous().Save(w);   // a channels-last body puts out channels-last activations
             w.Write(Targets.Length);
-            foreach (var t in Targets) t.cpu().Save(w);
+            foreach (var t in Targets) t.cpu().contiguous().Save(w);
         }
 
         public static Split Read(BinaryReader r, torch.Device device)

@@ -43,8 +43,8 @@ public static class VisionLearner
     /// <param name="normalize">Add the pretrained weights' normalisation to the loaders when they have none.</param>
     /// <param name="options">Learner options (learning rate, optimizer, <c>TrainBn</c>, a splitter of your own, output).</param>
     /// <param name="precision">
-    /// Precision and memory layout (<see cref="VisionPrecision.Auto"/>: bf16 with channels-last strides on a CPU with native
-    /// bf16, fp32 otherwise). The choice is written to <see cref="LearnerOptions.Output"/> when it is not fp32.
+    /// Precision and memory layout (<see cref="VisionPrecision.Auto"/>: on a CPU channels-last strides, with bf16 where the
+    /// CPU has native bf16; on a GPU fp32). The choice is written to <see cref="LearnerOptions.Output"/> when it is not fp32.
     /// </param>
     /// <exception cref="DataBlocksException">
     /// The input is not one image, the number of outputs cannot be inferred, or <paramref name="pretrained"/> with an
@@ -138,7 +138,8 @@ public static class VisionLearner
     internal static void SetPrecision(Learner learn, VisionPrecision precision)
     {
         if (precision == VisionPrecision.Auto)
-            precision = learn.Dls.Device.type == DeviceType.CPU && Devices.CpuHasBf16 ? VisionPrecision.Bf16ChannelsLast : VisionPrecision.Fp32;
+            precision = learn.Dls.Device.type != DeviceType.CPU ? VisionPrecision.Fp32
+                : Devices.CpuHasBf16 ? VisionPrecision.Bf16ChannelsLast : VisionPrecision.Fp32ChannelsLast;
         if (precision == VisionPrecision.Fp32) return;
         learn.ToChannelsLast();
         if (precision == VisionPrecision.Bf16ChannelsLast) learn.ToBf16();
