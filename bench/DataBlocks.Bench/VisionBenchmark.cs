@@ -53,7 +53,7 @@ internal static class VisionBenchmark
         // 1. Learner against the hand-written loop: unfrozen CNTK ResNet-18 with fastai's head, same initial weights.
         var learnDls = Loaders();
         Seed.Everything(7);
-        using var learn = VisionLearner.Create(learnDls, VisionArchitecture.CntkResNet18, metrics: [new Accuracy()], options: Quiet);
+        using var learn = VisionLearner.Create(learnDls, VisionArchitecture.CntkResNet18, metrics: [new Accuracy()], options: Quiet, precision: VisionPrecision.Fp32);   // the hand loop's layout
         learn.Unfreeze();
         var handDls = Loaders();
         handDls.AddBatchTransforms(VisionArchitecture.CntkResNet18.Stats);
@@ -105,12 +105,12 @@ internal static class VisionBenchmark
         log.WriteLine("Precompute against a body forward per batch...");
         var frozenDls = Loaders();
         Seed.Everything(7);
-        using var frozen = VisionLearner.Create(frozenDls, VisionArchitecture.CntkResNet18, metrics: [new Accuracy()], options: Quiet);
+        using var frozen = VisionLearner.Create(frozenDls, VisionArchitecture.CntkResNet18, metrics: [new Accuracy()], options: Quiet, precision: VisionPrecision.Fp32);
         frozen.Fit(1, 1e-3);   // warm-up
         var frozenEpochs = frozen.Fit(3, 1e-3).Select(r => r.Time.TotalSeconds).ToArray();
         var cachedDls = Loaders();
         Seed.Everything(7);
-        using var cached = VisionLearner.Create(cachedDls, VisionArchitecture.CntkResNet18, metrics: [new Accuracy()], options: Quiet);
+        using var cached = VisionLearner.Create(cachedDls, VisionArchitecture.CntkResNet18, metrics: [new Accuracy()], options: Quiet, precision: VisionPrecision.Fp32);
         double caching = Stats.Seconds(() => cached.SetPrecompute(true));
         var cachedEpochs = cached.Fit(3, 1e-3).Select(r => r.Time.TotalSeconds).ToArray();
 
