@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using DataBlocks.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 
@@ -10,9 +12,10 @@ namespace DataBlocks.Vision.Models;
 /// An image model and what fastai knows about it: how to build it, where its body ends (<see cref="Cut"/>), how the body
 /// and a head split into layer groups (<see cref="Split"/>), and the normalisation its weights expect (<see cref="Stats"/>).
 /// The built-in architectures are <see cref="ResNet18"/>, <see cref="ResNet34"/>, <see cref="ResNet50"/> (torchvision's
-/// layout and parameter names, from the TorchVision package; no pretrained weights yet) and <see cref="CntkResNet18"/> (an
-/// ImageNet-trained network whose weights come as ONNX in a NuGet package: <see cref="CreatePretrained"/>). Any other
-/// model is described with the constructor, and given pretrained weights with <see cref="WithPretrained"/>.
+/// layout and parameter names, from the TorchVision package; given PyTorch weight files with <see cref="WithWeights"/>) and
+/// <see cref="CntkResNet18"/> (an ImageNet-trained network whose weights come as ONNX in a NuGet package:
+/// <see cref="CreatePretrained"/>). Any other model is described with the constructor, and given pretrained weights with
+/// <see cref="WithPretrained"/> or <see cref="WithWeights"/>.
 /// </summary>
 /// <remarks>fastai: <c>model_meta[arch]</c> (<c>cut</c>, <c>split</c>, <c>stats</c>) and <c>create_body</c>.</remarks>
 public sealed class VisionArchitecture
@@ -91,7 +94,7 @@ public sealed class VisionArchitecture
     /// <summary>Builds the whole model with fresh weights (torchvision's initialisation).</summary>
     public torch.nn.Module<torch.Tensor, torch.Tensor> Create() => _create();
 
-    /// <summary>Whether <see cref="CreatePretrained"/> has weights to load (the CNTK ResNet-18; not yet torchvision's resnets).</summary>
+    /// <summary>Whether <see cref="CreatePretrained"/> has weights to load (the CNTK ResNet-18; torchvision's resnets once given a file with <see cref="WithWeights"/>).</summary>
     public bool HasPretrainedWeights => _createPretrained is not null;
 
     /// <summary>Builds the whole model with its pretrained weights. fastai: <c>arch(pretrained=True)</c>.</summary>
@@ -100,8 +103,9 @@ public sealed class VisionArchitecture
     /// failed (a missing file names the package that brings it).
     /// </exception>
     public torch.nn.Module<torch.Tensor, torch.Tensor> CreatePretrained() => _createPretrained?.Invoke() ?? throw new DataBlocksException(
-        $"{Name} has no pretrained weights in DataBlocks: torchvision's ImageNet weights are PyTorch .pth files, which DataBlocks " +
-        $"cannot load yet, and none ship with it. Train from scratch with pretrained: false; use VisionArchitecture.{nameof(CntkResNet18)} " +
+        $"{Name} has no pretrained weights in DataBlocks: none ship with it. Load a PyTorch weights file (torchvision's ImageNet " +
+        $".pth, or a .safetensors) with {nameof(WithWeights)}(path), e.g. VisionArchitecture.{nameof(ResNet34)}.{nameof(WithWeights)}(\"resnet34-b627a593.pth\"); " +
+        $"train from scratch with pretrained: false; use VisionArchitecture.{nameof(CntkResNet18)} " +
         $"({Models.CntkResNet18.DisplayName}), whose ImageNet weights come in the NuGet package {Models.CntkResNet18.PackageId}; " +
         $"or give this architecture weights of your own with {nameof(WithPretrained)}(() => model with its weights loaded).");
 
@@ -114,6 +118,36 @@ public sealed class VisionArchitecture
     {
         ArgumentNullException.ThrowIfNull(createPretrained);
         return new(Name, _create, Cut, _groupStarts, Stats, createPretrained);
+    }
+
+    /// <summary>
+    /// The same architecture whose <see cref="CreatePretrained"/> builds the model with <see cref="Create"/> and loads a
+    /// PyTorch weights file into it with <see cref="TorchWeights.Load"/> (strict: every name, shape and type checked before
+    /// anything is copied): a <c>.pth</c> state_dict, such as torchvision's ImageNet weights
+    /// (<c>VisionArchitecture.ResNet34.WithWeights("resnet34-b627a593.pth")</c>), or a <c>.safetensors</c> file. The file
+    /// is read each time a pretrained model is created.
+    /// </summary>
+    /// <param name="path">The weights file.</param>
+    /// <exception cref="DataBlocksException">There is no file at <paramref name="path"/> (checked now; the file's content is checked when the model is created).</exception>
+    public VisionArchitecture WithWeights(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new DataBlocksException($"{Name}: there is no weights file at '{full}'.");
+        return WithPretrained(() =>
+        {
+            var model = Create();
+            try
+            {
+                TorchWeights.Load(model, full);
+                return model;
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        });
     }
 
     /// <summary>
