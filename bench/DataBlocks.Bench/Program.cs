@@ -103,8 +103,9 @@ static int LearnerOverhead(string repo, bool check, bool write)
             md.AppendLine("the same arithmetic and the difference is the Learner: its callbacks (recorder, smoothed loss, metrics, progress),");
             md.AppendLine("the NaN guard and its events. The loop stepping TorchSharp's AdamW (the same formula, TorchSharp's kernel of eight");
             md.AppendLine("tensor operations per parameter) is timed beside them for reference; its ratio is not the Learner's overhead.");
-            md.AppendLine($"Median of {epochs} epochs each, after a warm-up epoch; each trial runs the three back to back in an order rotated every trial,");
-            md.AppendLine($"and the overhead is the median of the {epochs} per-trial ratios.");
+            md.AppendLine($"Median of {epochs} epochs each, after a warm-up epoch. Each trial runs the Learner and the same-optimizer loop back to back,");
+            md.AppendLine("which goes first alternating every trial, then the reference loop, so the reference never sits between the pair;");
+            md.AppendLine($"the overhead is the median of the {epochs} per-trial ratios.");
             md.AppendLine();
             md.AppendLine("| loop | seconds per epoch |");
             md.AppendLine("|---|---:|");

@@ -61,7 +61,7 @@ internal static class VisionBenchmark
         using var handModel = VisionLearner.CreateModel(VisionArchitecture.CntkResNet18, handDls.C);
         using var opt = new LearnerOptimizer([handModel.parameters().ToArray()], new HashSet<TorchSharp.Modules.Parameter>(), Adam, 1e-4);
         log.WriteLine("Learner against the hand-written loop (warm-up epochs)...");
-        HandEpoch(handModel, opt, handDls, channelsLast: false);
+        HandLoop.Epoch(handModel, opt.Step, opt.ZeroGrad, handDls.Untyped);
         learn.Fit(1, 1e-4);
         var hand = new List<double>();
         var learner = new List<double>();
@@ -69,7 +69,7 @@ internal static class VisionBenchmark
         {
             var runs = new Action[]
             {
-                () => hand.Add(Stats.Seconds(() => HandEpoch(handModel, opt, handDls, channelsLast: false))),
+                () => hand.Add(Stats.Seconds(() => HandLoop.Epoch(handModel, opt.Step, opt.ZeroGrad, handDls.Untyped))),
                 () => learner.Add(Stats.Seconds(() => learn.Fit(1, 1e-4))),
             };
             for (int k = 0; k < runs.Length; k++) runs[(t + k) % runs.Length]();
@@ -139,35 +139,6 @@ internal static class VisionBenchmark
     }
 
     private static int StableHash(string s) => s.Aggregate(17, (h, c) => unchecked(h * 31 + c));
-
-    /// <summary>The loop a TorchSharp user writes: a dispose scope per batch, forward, loss, backward, step; then validation with accuracy.</summary>
-    private static double HandEpoch(torch.nn.Module<torch.Tensor, torch.Tensor> model, LearnerOptimizer opt, PhotoSubsetDataLoaders dls, bool channelsLast)
-    {
-        model.train();
-        foreach (var batch in dls.Train)
-        {
-            using var scope = torch.NewDisposeScope();
-            var x = channelsLast ? ChannelsLast(batch.Image) : batch.Image;
-            var loss = torch.nn.functional.cross_entropy(model.call(x), batch.Kind);
-            loss.backward();
-            opt.Step();
-            opt.ZeroGrad();
-            _ = loss.item<float>();
-        }
-        model.eval();
-        long correct = 0, total = 0;
-        using (torch.no_grad())
-            foreach (var batch in dls.Valid)
-            {
-                using var scope = torch.NewDisposeScope();
-                var pred = model.call(batch.Image);
-                _ = torch.nn.functional.cross_entropy(pred, batch.Kind).item<float>();
-                correct += pred.argmax(-1).eq(batch.Kind).sum().item<long>();
-                total += batch.Size;
-            }
-        model.train();
-        return (double)correct / total;
-    }
 
     /// <summary>
     /// Seconds per training step on one batch (the median of <paramref name="steps"/> after a warm-up step); with
